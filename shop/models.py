@@ -1,0 +1,193 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Category(models.Model):
+    """A node of the catalog tree.
+
+    `path` (slugs joined by "/") is kept by `category_save` so that a subtree is one
+    indexed prefix query; it is never edited by hand.
+    """
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140, unique=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    position = models.PositiveIntegerField(default=0, help_text="Order among its siblings.")
+    path = models.CharField(max_length=600, unique=True, editable=False)
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name_plural = "categories"
+        indexes = [models.Index(fields=["path"], name="category_path_prefix", opclasses=["varchar_pattern_ops"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("shop:category", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        ancestor = self.parent
+        while ancestor is not None:
+            if self.pk is not None and ancestor.pk == self.pk:
+                raise ValidationError({"parent": "A category cannot be placed under itself or one of its subcategories."})
+            ancestor = ancestor.parent
+
+    def save(self, *args, **kwargs) -> None:
+        """Keep `path` and `depth` true for this node and, after a move or rename, its whole subtree."""
+        self.clean()
+        old_path = self.path
+        self.path = f"{self.parent.path}/{self.slug}" if self.parent else self.slug
+        self.depth = self.parent.depth + 1 if self.parent else 0
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if old_path and old_path != self.path:
+                for child in self.children.all():
+                    child.save()
+
+
+class Product(models.Model):
+    class Colour(models.TextChoices):
+        BLACK = "black"
+        WHITE = "white"
+        GREY = "grey"
+        SILVER = "silver"
+        RED = "red"
+        ORANGE = "orange"
+        YELLOW = "yellow"
+        GREEN = "green"
+        BLUE = "blue"
+        NAVY = "navy"
+        PURPLE = "purple"
+        PINK = "pink"
+        BROWN = "brown"
+        BEIGE = "beige"
+        GOLD = "gold"
+        MULTICOLOUR = "multicolour"
+
+    class Material(models.TextChoices):
+        COTTON = "cotton"
+        POLYESTER = "polyester"
+        WOOL = "wool"
+        LINEN = "linen"
+        SILK = "silk"
+        DENIM = "denim"
+        LEATHER = "leather"
+        NYLON = "nylon"
+        RUBBER = "rubber"
+        PLASTIC = "plastic"
+        METAL = "metal"
+        ALUMINIUM = "aluminium"
+        STEEL = "stainless steel"
+        WOOD = "wood"
+        BAMBOO = "bamboo"
+        GLASS = "glass"
+        CERAMIC = "ceramic"
+        PAPER = "paper"
+
+    class AgeGroup(models.TextChoices):
+        ALL = "all", "All ages"
+        ADULT = "adult", "Adults"
+        TEEN = "teen", "Teens"
+        KIDS = "kids", "Kids"
+        BABY = "baby", "Babies"
+
+    sku = models.CharField("SKU", max_length=32, unique=True)
+    slug = models.SlugField(max_length=220, unique=True)
+    title = models.CharField(max_length=200)
+    description = models.TextField()
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    brand = models.CharField(max_length=80, db_index=True)
+    price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))])
+    stock = models.PositiveIntegerField(default=0)
+    colour = models.CharField(max_length=20, choices=Colour.choices, blank=True)
+    material = models.CharField(max_length=20, choices=Material.choices, blank=True)
+    size = models.CharField(max_length=40, blank=True, help_text='As printed on the label: "M", "42", "15-inch".')
+    age_group = models.CharField(max_length=10, choices=AgeGroup.choices, default=AgeGroup.ALL)
+    is_active = models.BooleanField("active", default=True, help_text="Inactive products are hidden from shoppers.")
+    image = models.ImageField(upload_to="products/%Y/%m/", blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        indexes = [
+            models.Index(fields=["category", "is_active"]),
+            models.Index(fields=["is_active", "-created_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative"),
+            models.CheckConstraint(condition=Q(stock__gte=0), name="product_stock_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("shop:product", kwargs={"slug": self.slug})
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock > 0
+
+
+class CustomerProfile(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    preferred_categories = models.ManyToManyField(Category, blank=True, related_name="+")
+    onboarding_completed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"
+
+
+class Interaction(models.Model):
+    """One shopper event. Append-only: the recommender's training data and live history."""
+
+    class Kind(models.TextChoices):
+        VIEW = "view"
+        CART = "cart", "Add to cart"
+        PURCHASE = "purchase"
+        RATING = "rating"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="interactions"
+    )
+    session_key = models.CharField(max_length=40, blank=True, help_text="Anonymous visitor's session.")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="interactions")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    value = models.FloatField(default=1.0, help_text="The stars for a rating; otherwise 1.")
+    quantity = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(F("user"), F("created_at").desc(), name="interaction_user_recent"),
+            models.Index(F("session_key"), F("created_at").desc(), name="interaction_session_recent"),
+            models.Index(fields=["created_at"], name="interaction_since"),
+            models.Index(fields=["product", "kind"], name="interaction_product_kind"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(user__isnull=False) | ~Q(session_key=""), name="interaction_has_actor"),
+            models.CheckConstraint(
+                condition=~Q(kind="rating") | Q(value__gte=1, value__lte=5), name="interaction_rating_between_1_and_5"
+            ),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="interaction_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.product_id} by {self.user_id or self.session_key}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValidationError("Interactions are append-only; record a new event instead.")
+        super().save(*args, **kwargs)

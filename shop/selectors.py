@@ -1,0 +1,75 @@
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from shop.models import Category, Product
+
+CATEGORY_TREE_CACHE_KEY = "shop:category-tree:v1"
+PRODUCT_SORTS = {
+    "newest": ("-created_at", "id"),
+    "price": ("price", "id"),
+    "-price": ("-price", "id"),
+    "title": ("title", "id"),
+}
+
+
+@dataclass(frozen=True)
+class CategoryNode:
+    id: int
+    name: str
+    slug: str
+    path: str
+    depth: int
+    parent_id: int | None
+
+
+def category_tree() -> list[CategoryNode]:
+    """Every category in tree order, cached: the navigation reads it on every page."""
+    nodes = cache.get(CATEGORY_TREE_CACHE_KEY)
+    if nodes is None:
+        nodes = [
+            CategoryNode(*row)
+            for row in Category.objects.order_by("path").values_list("id", "name", "slug", "path", "depth", "parent_id")
+        ]
+        cache.set(CATEGORY_TREE_CACHE_KEY, nodes, timeout=60 * 60)
+    return nodes
+
+
+def category_tree_forget() -> None:
+    cache.delete(CATEGORY_TREE_CACHE_KEY)
+
+
+def department_list() -> list[CategoryNode]:
+    return sorted((node for node in category_tree() if node.parent_id is None), key=lambda node: node.name)
+
+
+def category_children(*, category_id: int) -> list[CategoryNode]:
+    return [node for node in category_tree() if node.parent_id == category_id]
+
+
+def category_ancestors(*, category: Category) -> list[CategoryNode]:
+    """From the department down to the category's parent."""
+    by_path = {node.path: node for node in category_tree()}
+    parts = category.path.split("/")[:-1]
+    return [by_path["/".join(parts[: i + 1])] for i in range(len(parts)) if "/".join(parts[: i + 1]) in by_path]
+
+
+def category_get(*, slug: str) -> Category:
+    return get_object_or_404(Category, slug=slug)
+
+
+def category_subtree_q(*, category: Category, prefix: str = "category__") -> Q:
+    return Q(**{f"{prefix}path": category.path}) | Q(**{f"{prefix}path__startswith": f"{category.path}/"})
+
+
+def product_list(*, category: Category | None = None, sort: str = "newest") -> QuerySet[Product]:
+    products = Product.objects.filter(is_active=True).select_related("category")
+    if category is not None:
+        products = products.filter(category_subtree_q(category=category))
+    return products.order_by(*PRODUCT_SORTS.get(sort, PRODUCT_SORTS["newest"]))
+
+
+def product_get(*, slug: str) -> Product:
+    return get_object_or_404(Product.objects.select_related("category"), slug=slug, is_active=True)

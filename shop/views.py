@@ -1,0 +1,53 @@
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from reviews.selectors import rating_summary, review_list
+from shop.models import Interaction
+from shop.selectors import (
+    PRODUCT_SORTS,
+    category_ancestors,
+    category_children,
+    category_get,
+    product_get,
+    product_list,
+)
+from shop.services import interaction_record
+
+PRODUCTS_PER_PAGE = 24
+REVIEWS_PER_PAGE = 10
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    page = Paginator(product_list(sort="newest"), PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "shop/home.html", {"page": page})
+
+
+def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    category = category_get(slug=slug)
+    sort = request.GET.get("sort") if request.GET.get("sort") in PRODUCT_SORTS else "newest"
+    page = Paginator(product_list(category=category, sort=sort), PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "category": category,
+        "ancestors": category_ancestors(category=category),
+        "children": category_children(category_id=category.pk),
+        "page": page,
+        "sort": sort,
+        "sorts": [("newest", "Newest"), ("price", "Price: low to high"), ("-price", "Price: high to low"), ("title", "Name")],
+    }
+    return render(request, "shop/category.html", context)
+
+
+def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    product = product_get(slug=slug)
+    if not request.session.session_key:
+        request.session.save()
+    interaction_record(product=product, kind=Interaction.Kind.VIEW, user=request.user, session_key=request.session.session_key)
+    reviews = Paginator(review_list(product_id=product.pk), REVIEWS_PER_PAGE).get_page(request.GET.get("reviews"))
+    context = {
+        "product": product,
+        "ancestors": category_ancestors(category=product.category),
+        "ratings": rating_summary(product_id=product.pk),
+        "reviews": reviews,
+    }
+    return render(request, "shop/product.html", context)
