@@ -46,7 +46,7 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     reviews = Paginator(review_list(product_id=product.pk), REVIEWS_PER_PAGE).get_page(request.GET.get("reviews"))
     context = {
         "product": product,
-        "ancestors": category_ancestors(category=product.category),
+        "ancestors": [*category_ancestors(category=product.category), product.category],
         "ratings": rating_summary(product_id=product.pk),
         "reviews": reviews,
     }

@@ -69,10 +69,6 @@ def price_draw(*, rng: random.Random, low: float, high: float, tier: str) -> Dec
     return Decimal(whole) + (Decimal("0.99") if rng.random() < 0.8 else Decimal("0.49"))
 
 
-def _article(word: str) -> str:
-    return "an" if word[:1].lower() in "aeiou" else "a"
-
-
 def product_spec_build(*, seed: int, index: int, leaves: list[tuple[Department, str, Leaf]]) -> ProductSpec:
     rng = random.Random(f"{seed}:product:{index}")
     department, group, leaf = leaves[rng.randrange(len(leaves))]
@@ -94,8 +90,7 @@ def product_spec_build(*, seed: int, index: int, leaves: list[tuple[Department, 
     features = rng.sample(leaf.features, k=min(3, len(leaf.features)))
     uses = rng.sample(leaf.uses, k=min(2, len(leaf.uses)))
     sentences = [
-        f"The {brand} {adjective} {noun} is {_article(adjective)} {adjective.lower()} {leaf.name.lower().rstrip('s')} "
-        f"with {features[0]} and {features[1]}.",
+        f"The {brand} {adjective} {noun} comes with {features[0]} and {features[1]}.",
         f"Made of {material} in {colour}" + (f", size {size}" if size else "") + ".",
         f"It also offers {features[2]}." if len(features) > 2 else "",
         f"Great for {uses[0]}" + (f" and {uses[1]}." if len(uses) > 1 else "."),

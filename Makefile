@@ -1,0 +1,39 @@
+# `make run` serves the demo shop; `make test` runs the test suite. Both work on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run setup test worker
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.runtime
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py seed_demo --if-empty
+
+run: setup
+	@if $(PY) manage.py shell -c "import sys; from django.conf import settings; sys.exit(0 if not settings.CELERY_TASK_ALWAYS_EAGER else 1)" 2>/dev/null; then \
+		echo "Redis answers: starting a Celery worker (queues default, ml)."; \
+		$(VENV)/bin/celery -A config worker -Q default,ml --concurrency 2 --loglevel WARNING & worker=$$!; \
+		trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	else \
+		echo "No Redis answers: Celery tasks run eagerly inside the web process."; \
+	fi; \
+	echo "The shop: http://$(HOST):$(PORT)/   admin: http://$(HOST):$(PORT)/admin/"; \
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+worker: $(VENV)/.runtime
+	$(VENV)/bin/celery -A config worker -Q default,ml --loglevel INFO
+
+test: $(VENV)/.dev
+	$(PY) -m pytest

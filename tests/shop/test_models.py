@@ -1,0 +1,72 @@
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from reviews.models import Review
+from shop.models import Interaction, Product
+from shop.selectors import product_list
+from tests.factories import CategoryFactory, ProductFactory, ReviewFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_category_paths_follow_the_tree_and_a_move_carries_the_subtree():
+    home = CategoryFactory(slug="home-x", name="Home")
+    garden = CategoryFactory(slug="garden-x", name="Garden")
+    lighting = CategoryFactory(slug="lighting-x", name="Lighting", parent=home)
+    lamps = CategoryFactory(slug="lamps-x", name="Lamps", parent=lighting)
+    assert lamps.path == "home-x/lighting-x/lamps-x" and lamps.depth == 2
+
+    lighting.parent = garden
+    lighting.save()
+    lamps.refresh_from_db()
+    assert lamps.path == "garden-x/lighting-x/lamps-x"
+
+
+def test_a_category_cannot_be_moved_under_its_own_subtree():
+    top = CategoryFactory()
+    child = CategoryFactory(parent=top)
+    grandchild = CategoryFactory(parent=child)
+    top.parent = grandchild
+    with pytest.raises(ValidationError, match="under itself"):
+        top.save()
+    top.refresh_from_db()
+    assert top.parent is None
+
+
+def test_category_listing_includes_the_whole_subtree_and_hides_inactive_products():
+    department = CategoryFactory()
+    leaf = CategoryFactory(parent=CategoryFactory(parent=department))
+    visible = ProductFactory(category=leaf)
+    ProductFactory(category=leaf, is_active=False)
+    ProductFactory()
+    assert list(product_list(category=department)) == [visible]
+
+
+@pytest.mark.parametrize("field, value", [("price", Decimal("-1.00")), ("stock", -1)])
+def test_the_database_refuses_negative_price_and_stock(field, value):
+    product = ProductFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Product.objects.filter(pk=product.pk).update(**{field: value})
+
+
+def test_interactions_are_append_only_and_need_an_actor():
+    product = ProductFactory()
+    event = Interaction.objects.create(user=UserFactory(), product=product, kind=Interaction.Kind.VIEW)
+    event.kind = Interaction.Kind.PURCHASE
+    with pytest.raises(ValidationError, match="append-only"):
+        event.save()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Interaction.objects.create(product=product, kind=Interaction.Kind.VIEW)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Interaction.objects.create(session_key="abc", product=product, kind=Interaction.Kind.RATING, value=7)
+
+
+def test_one_review_per_shopper_and_product_with_ratings_one_to_five():
+    review = ReviewFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Review.objects.create(product=review.product, author=review.author, rating=5, body="Again")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Review.objects.create(product=review.product, author=UserFactory(), rating=6, body="Too many stars")
