@@ -22,7 +22,7 @@ setup: $(VENV)/.runtime
 	$(PY) manage.py seed_demo --if-empty
 
 run: setup
-	@if $(PY) manage.py shell -c "import sys; from django.conf import settings; sys.exit(0 if not settings.CELERY_TASK_ALWAYS_EAGER else 1)" 2>/dev/null; then \
+	@if $(PY) manage.py shell --verbosity 0 -c "import sys; from django.conf import settings; sys.exit(0 if not settings.CELERY_TASK_ALWAYS_EAGER else 1)" 2>/dev/null; then \
 		echo "Redis answers: starting a Celery worker (queues default, ml)."; \
 		$(VENV)/bin/celery -A config worker -Q default,ml --concurrency 2 --loglevel WARNING & worker=$$!; \
 		trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
