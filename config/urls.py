@@ -4,6 +4,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from search import api as search_api
+
 admin.site.site_header = "Shop administration"
 admin.site.site_title = "Shop admin"
 
@@ -11,6 +13,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("search/", include("search.urls")),
+    path("api/search/", search_api.SearchAPIView.as_view(), name="api-search"),
+    path("api/search/image/", search_api.ImageSearchAPIView.as_view(), name="api-search-image"),
     path("", include("shop.urls")),
 ]
 if not settings.PRODUCTION:

@@ -1,12 +1,18 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from pgvector.django import HnswIndex, VectorField
+
+TEXT_VECTOR_DIMENSIONS = 384
+IMAGE_VECTOR_DIMENSIONS = 512
 
 
 class Category(models.Model):
@@ -41,15 +47,26 @@ class Category(models.Model):
                 raise ValidationError({"parent": "A category cannot be placed under itself or one of its subcategories."})
             ancestor = ancestor.parent
 
+    @property
+    def names_path(self) -> str:
+        """"Electronics › Audio › Headphones": what products of this category are searchable by."""
+        names, node = [], self
+        while node is not None:
+            names.append(node.name)
+            node = node.parent
+        return " › ".join(reversed(names))
+
     def save(self, *args, **kwargs) -> None:
-        """Keep `path` and `depth` true for this node and, after a move or rename, its whole subtree."""
+        """Keep `path`, `depth` and the products' category names true for this node and its whole subtree."""
         self.clean()
         old_path = self.path
+        old_names = Category.objects.filter(pk=self.pk).values_list("name", flat=True).first() if self.pk else None
         self.path = f"{self.parent.path}/{self.slug}" if self.parent else self.slug
         self.depth = self.parent.depth + 1 if self.parent else 0
         with transaction.atomic():
             super().save(*args, **kwargs)
-            if old_path and old_path != self.path:
+            if old_path and (old_path != self.path or old_names != self.name):
+                self.products.update(category_names=self.names_path)
                 for child in self.children.all():
                     child.save()
 
@@ -117,11 +134,49 @@ class Product(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Kept by reviews.services.product_ratings_refresh from published reviews.
+    rating_average = models.FloatField(null=True, blank=True, editable=False)
+    review_count = models.PositiveIntegerField(default=0, editable=False)
+
+    # Search: a stored full-text document, and the vectors of the encoders named by
+    # `*_encoder`; a vector whose encoder is not the configured one is never searched.
+    category_names = models.CharField(max_length=400, blank=True, editable=False)
+    search_document = models.GeneratedField(
+        expression=SearchVector("title", weight="A", config="english")
+        + SearchVector("brand", "category_names", weight="B", config="english")
+        + SearchVector("colour", "material", "size", weight="C", config="english")
+        + SearchVector("description", weight="D", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+    text_embedding = VectorField(dimensions=TEXT_VECTOR_DIMENSIONS, null=True, blank=True, editable=False)
+    text_encoder = models.CharField(max_length=200, blank=True, editable=False)
+    text_hash = models.CharField(max_length=64, blank=True, editable=False)
+    image_embedding = VectorField(dimensions=IMAGE_VECTOR_DIMENSIONS, null=True, blank=True, editable=False)
+    image_encoder = models.CharField(max_length=200, blank=True, editable=False)
+    image_hash = models.CharField(max_length=64, blank=True, editable=False)
+
     class Meta:
         ordering = ["-created_at", "id"]
         indexes = [
             models.Index(fields=["category", "is_active"]),
             models.Index(fields=["is_active", "-created_at"]),
+            models.Index(fields=["brand", "is_active"], name="product_brand_active"),
+            GinIndex(fields=["search_document"], name="product_search_document"),
+            HnswIndex(
+                name="product_text_hnsw",
+                fields=["text_embedding"],
+                m=16,
+                ef_construction=64,
+                opclasses=["vector_cosine_ops"],
+            ),
+            HnswIndex(
+                name="product_image_hnsw",
+                fields=["image_embedding"],
+                m=16,
+                ef_construction=64,
+                opclasses=["vector_cosine_ops"],
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative"),
@@ -137,6 +192,10 @@ class Product(models.Model):
     @property
     def in_stock(self) -> bool:
         return self.stock > 0
+
+    def save(self, *args, **kwargs) -> None:
+        self.category_names = self.category.names_path
+        super().save(*args, **kwargs)
 
 
 class CustomerProfile(models.Model):

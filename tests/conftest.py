@@ -16,6 +16,8 @@ settings.REDIS_URL = settings.CELERY_BROKER_URL = settings.CELERY_RESULT_BACKEND
 settings.CACHES["default"].update(
     {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": TEST_REDIS_URL, "KEY_PREFIX": "test"}
 )
+# Tasks run in-process in tests; tests/ml/test_tasks.py runs a real worker over Redis.
+settings.CELERY_TASK_ALWAYS_EAGER = True
 settings.MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="shop-test-media-"))
 
 

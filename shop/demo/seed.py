@@ -18,7 +18,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from ml.services import products_embed, products_stale
 from reviews.models import Review
+from reviews.services import product_ratings_refresh
 from shop.demo.catalog import ProductSpec, catalog_specs_build, category_tree_spec, leaf_key
 from shop.demo.catalog_spec import WOMENS_CLOTHING
 from shop.demo.clothing import ClothingItem, DatasetUnavailable, clothing_dataset_path, clothing_items_build
@@ -47,6 +49,7 @@ class SeedReport:
     interactions_created: int = 0
     reviews_created: int = 0
     clothing_note: str = ""
+    embed_note: str = ""
     tastes: list[ShopperTaste] = field(default_factory=list)
     category_ids: dict[str, int] = field(default_factory=dict)
 
@@ -89,6 +92,7 @@ def products_ensure(
     """Insert the products that do not exist yet, each with its picture; returns (SKU → id, SKUs created)."""
     existing = set(Product.objects.filter(sku__in=[s.sku for s in specs]).values_list("sku", flat=True))
     missing = [spec for spec in specs if spec.sku not in existing]
+    category_names = {c.pk: c.names_path for c in Category.objects.select_related("parent__parent__parent")}
     now = timezone.now()
     batch: list[Product] = []
     for spec in progress(missing, desc="products", unit="product"):
@@ -103,6 +107,7 @@ def products_ensure(
                 title=spec.title,
                 description=spec.description,
                 category_id=category_ids[spec.leaf_key],
+                category_names=category_names[category_ids[spec.leaf_key]],
                 brand=spec.brand,
                 price=spec.price,
                 stock=spec.stock,
@@ -242,6 +247,7 @@ def clothing_reviews_write(
             )
     Review.objects.bulk_create(reviews, batch_size=BATCH)
     Interaction.objects.bulk_create(ratings, batch_size=BATCH)
+    product_ratings_refresh(product_ids=[product_ids[item.spec.sku] for item in items])
     return len(reviews)
 
 
@@ -253,6 +259,7 @@ def demo_seed(
     with_clothing: bool = True,
     datasets_dir=None,
     clothing_wheel: str = "",
+    embed: bool = True,
     progress: Progress = _no_progress,
     log: Callable[[str], None] = lambda message: None,
 ) -> SeedReport:
@@ -299,4 +306,15 @@ def demo_seed(
                 progress=progress,
             )
             report.interactions_created += report.reviews_created
+    if embed:
+        report.embed_note = products_embed_stale(progress=progress)
     return report
+
+
+def products_embed_stale(*, progress: Progress, chunk: int = 512) -> str:
+    """Leave every product with current vectors, so search works as soon as seeding ends."""
+    stale = list(products_stale().order_by("pk").values_list("pk", flat=True))
+    image_note = ""
+    for start in progress(range(0, len(stale), chunk), desc="embedding", unit="batch"):
+        image_note = products_embed(product_ids=stale[start : start + chunk]).image_note or image_note
+    return f"Embedded {len(stale):,} products." + (f" Images not embedded: {image_note}" if image_note else "")

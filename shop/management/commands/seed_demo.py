@@ -44,6 +44,8 @@ class Command(BaseCommand):
             progress=progress,
             log=lambda message: self.stdout.write(message),
         )
+        if report.embed_note:
+            self.stdout.write(report.embed_note)
         preferred, random_pairs = preference_signal_measure(tastes=report.tastes, category_ids=report.category_ids)
         self.stdout.write(
             f"Created {report.products_created:,} products, {report.shoppers_created:,} shoppers, "

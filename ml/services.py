@@ -1,0 +1,123 @@
+"""Embedding products: the text and image vectors that search (and the recommender) read."""
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from PIL import Image, UnidentifiedImageError
+
+from ml.encoders import EncoderUnavailable, image_encoder_get, image_encoder_name, text_encoder_get, text_encoder_name
+from shop.models import IMAGE_VECTOR_DIMENSIONS, TEXT_VECTOR_DIMENSIONS, Product
+
+TEXT_FIELDS = ("title", "description", "brand", "colour", "material", "size", "age_group", "category_names")
+
+
+@dataclass
+class EmbedReport:
+    text_embedded: int = 0
+    image_embedded: int = 0
+    unchanged: int = 0
+    image_note: str = ""
+
+
+def product_embedding_text(*, product: Product) -> str:
+    """What the text vector describes: title, category, brand, typed attributes, description."""
+    attributes = ", ".join(
+        f"{label} {value}"
+        for label, value in (
+            ("colour", product.colour),
+            ("material", product.material),
+            ("size", product.size),
+            ("for", product.get_age_group_display()),
+        )
+        if value
+    )
+    return f"{product.title}. {product.category_names}. Brand {product.brand}. {attributes}. {product.description}"
+
+
+def product_text_hash(*, product: Product) -> str:
+    return hashlib.sha256(product_embedding_text(product=product).encode()).hexdigest()
+
+
+def product_image_hash(*, product: Product) -> str:
+    if not product.image:
+        return ""
+    try:
+        with product.image.open("rb") as image_file:
+            return hashlib.sha256(image_file.read()).hexdigest()
+    except (OSError, ValueError):
+        return ""
+
+
+def products_stale(*, queryset: QuerySet[Product] | None = None) -> QuerySet[Product]:
+    """Products whose vectors are missing or were made by another encoder than the configured one.
+
+    Content changes are caught on save (see ml.signals); this catches encoder changes and
+    products written in bulk.
+    """
+    products = Product.objects.all() if queryset is None else queryset
+    stale = Q(text_embedding__isnull=True) | ~Q(text_encoder=text_encoder_name())
+    stale |= ~Q(image="") & (Q(image_embedding__isnull=True) | ~Q(image_encoder=image_encoder_name()))
+    return products.filter(stale)
+
+
+def products_embed(
+    *,
+    product_ids: Iterable[int],
+    batch_size: int = 64,
+    force: bool = False,
+    progress: Callable[[int], None] = lambda done: None,
+) -> EmbedReport:
+    """Embed the products' text and images where content or encoder changed (or all, with `force`)."""
+    report = EmbedReport()
+    ids = sorted(set(product_ids))
+    text_encoder = text_encoder_get()
+    if text_encoder.dimensions != TEXT_VECTOR_DIMENSIONS:
+        raise EncoderUnavailable(
+            f"Text encoder {text_encoder.name} makes {text_encoder.dimensions}-d vectors; the catalog stores {TEXT_VECTOR_DIMENSIONS}-d."
+        )
+    try:
+        image_encoder = image_encoder_get()
+    except EncoderUnavailable as error:
+        image_encoder, report.image_note = None, str(error)
+    if image_encoder is not None and image_encoder.dimensions != IMAGE_VECTOR_DIMENSIONS:
+        raise EncoderUnavailable(
+            f"Image encoder {image_encoder.name} makes {image_encoder.dimensions}-d vectors; the catalog stores {IMAGE_VECTOR_DIMENSIONS}-d."
+        )
+
+    for start in range(0, len(ids), batch_size):
+        products = list(Product.objects.filter(pk__in=ids[start : start + batch_size]).order_by("pk"))
+        text_todo, image_todo, images = [], [], []
+        for product in products:
+            text_hash = product_text_hash(product=product)
+            if force or text_hash != product.text_hash or product.text_encoder != text_encoder.name or product.text_embedding is None:
+                product.text_hash = text_hash
+                text_todo.append(product)
+            if image_encoder is None:
+                continue
+            image_hash = product_image_hash(product=product)
+            if image_hash and (force or image_hash != product.image_hash or product.image_encoder != image_encoder.name):
+                try:
+                    with product.image.open("rb") as image_file, Image.open(image_file) as image:
+                        images.append(image.convert("RGB"))
+                except (OSError, UnidentifiedImageError):
+                    continue
+                product.image_hash = image_hash
+                image_todo.append(product)
+
+        if text_todo:
+            vectors = text_encoder.encode([product_embedding_text(product=p) for p in text_todo], batch_size=batch_size)
+            for product, vector in zip(text_todo, vectors):
+                product.text_embedding, product.text_encoder = vector, text_encoder.name
+            Product.objects.bulk_update(text_todo, ["text_embedding", "text_encoder", "text_hash"])
+        if image_todo:
+            vectors = image_encoder.encode_images(images, batch_size=batch_size)
+            for product, vector in zip(image_todo, vectors):
+                product.image_embedding, product.image_encoder = vector, image_encoder.name
+            Product.objects.bulk_update(image_todo, ["image_embedding", "image_encoder", "image_hash"])
+        report.text_embedded += len(text_todo)
+        report.image_embedded += len(image_todo)
+        report.unchanged += sum(1 for p in products if p not in text_todo and p not in image_todo)
+        progress(len(products))
+    return report

@@ -1,0 +1,10 @@
+from celery import shared_task
+
+from ml.services import products_embed
+
+
+@shared_task(queue="ml", acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def products_embed_task(product_ids: list[int]) -> dict:
+    """Idempotent: products whose content and encoder did not change are skipped."""
+    report = products_embed(product_ids=product_ids)
+    return {"text_embedded": report.text_embedded, "image_embedded": report.image_embedded}

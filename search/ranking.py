@@ -1,0 +1,86 @@
+"""The three rankings a text query gets, and their fusion.
+
+Lexical: PostgreSQL full text (weighted stored document, websearch syntax), with exact and
+prefix title or SKU matches first. Semantic: the query's text vector against the products'.
+Pictures: CLIP's text tower against product images. Fusion: weighted reciprocal ranks,
+with weights chosen by `manage.py evaluate_search --tune`.
+"""
+
+import re
+from functools import reduce
+from operator import or_
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, IntegerField, Q, QuerySet, Value, When
+
+from ml.encoders import EncoderUnavailable, image_encoder_get, image_encoder_name, text_encoder_get, text_encoder_name
+from ml.vectors import vector_nearest
+
+TERM = re.compile(r"\w+", re.UNICODE)
+MAX_TERMS = 12
+RRF_K = 60
+
+
+def query_terms(*, text: str) -> list[str]:
+    return TERM.findall(text.lower())[:MAX_TERMS]
+
+
+def lexical_rank(*, base: QuerySet, text: str, limit: int) -> list[tuple[int, int]]:
+    """(pk, exactness) in lexical order: exact/prefix title or SKU, then all words, then any word by rank."""
+    terms = query_terms(text=text)
+    if not terms:
+        return []
+    every_word = SearchQuery(" ".join(terms), search_type="plain", config="english")
+    any_word = reduce(or_, (SearchQuery(term, search_type="plain", config="english") for term in terms))
+    phrase = text.strip()
+    rows = (
+        base.filter(search_document=any_word)
+        .annotate(
+            exactness=Case(
+                When(Q(title__iexact=phrase) | Q(sku__iexact=phrase), then=Value(2)),
+                When(title__istartswith=phrase, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+            every=ExpressionWrapper(Q(search_document=every_word), output_field=BooleanField()),
+            rank=SearchRank(F("search_document"), any_word),
+        )
+        .order_by("-exactness", "-every", "-rank", "pk")
+        .values_list("pk", "exactness")[:limit]
+    )
+    return list(rows)
+
+
+def semantic_rank(*, base: QuerySet, text: str, limit: int, filtered: bool) -> list[tuple[int, float]]:
+    """(pk, similarity) of the products nearest in meaning, above the configured similarity floor."""
+    vector = text_encoder_get().encode([text], queries=True)[0]
+    rows = vector_nearest(
+        queryset=base.filter(text_encoder=text_encoder_name()), field="text_embedding", vector=vector, k=limit, filtered=filtered
+    )
+    floor = settings.SEARCH["SEMANTIC_MIN_SIMILARITY"]
+    return [(pk, 1 - distance) for pk, distance in rows if 1 - distance >= floor]
+
+
+def picture_rank(*, base: QuerySet, text: str, limit: int, filtered: bool) -> list[tuple[int, float]]:
+    """(pk, similarity) of products whose picture CLIP finds closest to the words; empty without an image encoder."""
+    try:
+        encoder = image_encoder_get()
+    except EncoderUnavailable:
+        return []
+    with_images = base.filter(image_encoder=image_encoder_name())
+    vector = encoder.encode_texts([text])[0]
+    rows = vector_nearest(queryset=with_images, field="image_embedding", vector=vector, k=limit, filtered=filtered)
+    return [(pk, 1 - distance) for pk, distance in rows]
+
+
+def rankings_fuse(*, rankings: dict[str, list[int]], weights: dict[str, float]) -> list[tuple[int, float]]:
+    """Weighted reciprocal-rank fusion: each ranking adds weight / (60 + rank) to a product."""
+    scores: dict[int, float] = {}
+    for name, ranked in rankings.items():
+        weight = weights.get(name, 0.0)
+        if weight <= 0:
+            continue
+        for rank, pk in enumerate(ranked, start=1):
+            scores[pk] = scores.get(pk, 0.0) + weight / (RRF_K + rank)
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))

@@ -1,0 +1,215 @@
+"""Search reads: a text query or a photo → filtered, ranked, faceted, paginated products."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import F, QuerySet
+
+from ml.encoders import image_encoder_get, image_encoder_name, text_encoder_get
+from ml.vectors import vector_nearest
+from search.facets import facets_count
+from search.parsing import query_parse
+from search.ranking import lexical_rank, picture_rank, query_terms, rankings_fuse, semantic_rank
+from search.vocabulary import spelling_correct
+from shop.models import Category, Product
+from shop.selectors import category_subtree_q
+
+SIGNAL_LABELS = {"lexical": "Matches your words", "semantic": "Similar in meaning", "picture": "Looks like it", "photo": "Looks like your photo"}
+ORDERINGS = {"price": ("price", "pk"), "-price": ("-price", "pk"), "rating": (F("rating_average").desc(nulls_last=True), "-review_count", "pk"), "newest": ("-created_at", "pk")}
+
+
+@dataclass
+class SearchHit:
+    product: Product
+    score: float
+    signals: tuple[str, ...] = ()
+
+    @property
+    def reasons(self) -> list[str]:
+        return [SIGNAL_LABELS[signal] for signal in self.signals]
+
+
+@dataclass
+class SearchResult:
+    query: str
+    text: str
+    filters: dict
+    parsed_filters: dict
+    page: Page
+    hits: list[SearchHit]
+    facets: dict
+    terms: list[str]
+    corrected: str | None = None
+    suggestions: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.page.paginator.count
+
+
+def filters_apply(*, products: QuerySet[Product], filters: dict) -> QuerySet[Product]:
+    """Structured filters as SQL WHERE clauses: never guessed from meaning."""
+    if category := filters.get("category"):
+        products = products.filter(category_subtree_q(category=category))
+    if brand := filters.get("brand"):
+        products = products.filter(brand__iexact=brand)
+    if (low := filters.get("min_price")) is not None:
+        products = products.filter(price__gte=low)
+    if (high := filters.get("max_price")) is not None:
+        products = products.filter(price__lte=high)
+    if rating := filters.get("min_rating"):
+        products = products.filter(rating_average__gte=rating)
+    if filters.get("in_stock"):
+        products = products.filter(stock__gt=0)
+    if age_group := filters.get("age_group"):
+        products = products.filter(age_group=age_group)
+    if colour := filters.get("colour"):
+        products = products.filter(colour=colour)
+    return products
+
+
+def _ordered_page(*, ranked: list[tuple[int, float, tuple[str, ...]]], sort: str, page_number: int, page_size: int) -> tuple[Page, list[SearchHit]]:
+    ids = [pk for pk, _, _ in ranked]
+    if sort in ORDERINGS and ids:
+        ids = list(Product.objects.filter(pk__in=ids).order_by(*ORDERINGS[sort]).values_list("pk", flat=True))
+    page = Paginator(ids, page_size).get_page(page_number)
+    products = Product.objects.select_related("category").in_bulk(list(page.object_list))
+    by_id = {pk: (score, signals) for pk, score, signals in ranked}
+    hits = [SearchHit(product=products[pk], score=by_id[pk][0], signals=by_id[pk][1]) for pk in page.object_list if pk in products]
+    return page, hits
+
+
+def category_suggestions(*, text: str, limit: int = 3) -> list[Category]:
+    """Categories closest in meaning to a query that found nothing."""
+    categories = list(Category.objects.filter(children__isnull=True))
+    if not categories or not text:
+        return []
+    encoder = text_encoder_get()
+    vectors = encoder.encode([category.names_path for category in categories])
+    scores = vectors @ encoder.encode([text], queries=True)[0]
+    return [categories[i] for i in scores.argsort()[::-1][:limit]]
+
+
+def product_search(
+    *,
+    query: str,
+    filters: dict | None = None,
+    sort: str = "relevance",
+    page_number: int = 1,
+    page_size: int = 24,
+    parse: bool = True,
+    signals: tuple[str, ...] = ("lexical", "semantic", "picture"),
+) -> SearchResult:
+    """Rank active products for a text query; filters written in the query are applied too."""
+    parsed = query_parse(query=query) if parse else None
+    text = parsed.text if parsed else query.strip()
+    parsed_filters = {k: v for k, v in (parsed.filters if parsed else {}).items() if k not in (filters or {})}
+    effective = {**parsed_filters, **(filters or {})}
+    base = filters_apply(products=Product.objects.filter(is_active=True), filters=effective)
+
+    corrected = spelling_correct(text=text) if text else None
+    ranked_text = corrected or text
+    if not query_terms(text=ranked_text):
+        ordering = ORDERINGS.get(sort, ("-review_count", "-created_at", "pk"))
+        page = Paginator(base.select_related("category").order_by(*ordering), page_size).get_page(page_number)
+        return SearchResult(
+            query=query,
+            text=text,
+            filters=effective,
+            parsed_filters=parsed_filters,
+            page=page,
+            hits=[SearchHit(product=product, score=0.0) for product in page.object_list],
+            facets=facets_count(products=base),
+            terms=[],
+        )
+
+    limit = settings.SEARCH["CANDIDATES"]
+    filtered = bool(effective)
+    rankings: dict[str, list[int]] = {}
+    lexical = lexical_rank(base=base, text=ranked_text, limit=limit) if "lexical" in signals else []
+    rankings["lexical"] = [pk for pk, _ in lexical]
+    if "semantic" in signals:
+        rankings["semantic"] = [pk for pk, _ in semantic_rank(base=base, text=ranked_text, limit=limit, filtered=filtered)]
+    if "picture" in signals:
+        rankings["picture"] = [pk for pk, _ in picture_rank(base=base, text=ranked_text, limit=limit, filtered=filtered)]
+
+    exact = {pk: exactness for pk, exactness in lexical if exactness}
+    fused = rankings_fuse(rankings=rankings, weights=settings.SEARCH["WEIGHTS"])
+    fused.sort(key=lambda item: -exact.get(item[0], 0))
+    members = {name: set(ids) for name, ids in rankings.items()}
+    ranked = [(pk, score, tuple(name for name in rankings if pk in members[name])) for pk, score in fused]
+    page, hits = _ordered_page(ranked=ranked, sort=sort, page_number=page_number, page_size=page_size)
+
+    suggestions: list[str] = []
+    if not ranked:
+        suggestions = [category.name for category in category_suggestions(text=ranked_text)]
+    return SearchResult(
+        query=query,
+        text=text,
+        filters=effective,
+        parsed_filters=parsed_filters,
+        page=page,
+        hits=hits,
+        facets=facets_count(products=Product.objects.filter(pk__in=[pk for pk, _, _ in ranked])),
+        terms=query_terms(text=ranked_text),
+        corrected=corrected,
+        suggestions=suggestions,
+    )
+
+
+def product_image_search(
+    *, image, filters: dict | None = None, sort: str = "relevance", page_number: int = 1, page_size: int = 24
+) -> SearchResult:
+    """Products whose pictures are nearest to a (validated) photo. Raises EncoderUnavailable without weights."""
+    encoder = image_encoder_get()
+    effective = filters or {}
+    base = filters_apply(products=Product.objects.filter(is_active=True, image_encoder=image_encoder_name()), filters=effective)
+    vector = encoder.encode_images([image])[0]
+    rows = vector_nearest(queryset=base, field="image_embedding", vector=vector, k=settings.SEARCH["CANDIDATES"], filtered=bool(effective))
+    ranked = [(pk, 1 - distance, ("photo",)) for pk, distance in rows]
+    page, hits = _ordered_page(ranked=ranked, sort=sort, page_number=page_number, page_size=page_size)
+    return SearchResult(
+        query="",
+        text="",
+        filters=effective,
+        parsed_filters={},
+        page=page,
+        hits=hits,
+        facets=facets_count(products=Product.objects.filter(pk__in=[pk for pk, _, _ in ranked])),
+        terms=[],
+    )
+
+
+def filter_chips(*, result: SearchResult) -> list[dict]:
+    """The applied filters as labels, each with the query string that removes it."""
+    labels = {
+        "category": lambda v: v.name,
+        "brand": lambda v: v,
+        "min_price": lambda v: f"Over ${v.normalize() if isinstance(v, Decimal) else v}",
+        "max_price": lambda v: f"Under ${v.normalize() if isinstance(v, Decimal) else v}",
+        "min_rating": lambda v: f"{v}★ & up",
+        "in_stock": lambda v: "In stock",
+        "age_group": lambda v: dict(Product.AgeGroup.choices)[v],
+        "colour": lambda v: dict(Product.Colour.choices)[v],
+    }
+    chips = []
+    for name, value in result.filters.items():
+        remaining = {k: v for k, v in result.filters.items() if k != name}
+        chips.append({"name": name, "label": labels[name](value), "params": filter_params(text=result.text, filters=remaining)})
+    return chips
+
+
+def filter_params(*, text: str, filters: dict) -> dict:
+    """Query-string parameters for a search; filters travel as explicit fields, so they are not parsed again."""
+    params = {"q": text, "parse": "0"}
+    for name, value in filters.items():
+        if name == "category":
+            params[name] = value.slug
+        elif name == "in_stock":
+            params[name] = "on"
+        else:
+            params[name] = str(value)
+    return params
+

@@ -1,0 +1,49 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from ml.encoders import EncoderUnavailable, image_encoder_status
+from search.forms import SORTS, SearchForm
+from search.photos import PhotoRejected, photo_open
+from search.selectors import filter_chips, filter_params, product_image_search, product_search
+
+
+def _context(*, form: SearchForm, result=None, error: str = "", photo: bool = False) -> dict:
+    context = {"form": form, "result": result, "error": error, "sorts": SORTS, "photo_search": photo}
+    context["image_search_unavailable"] = image_encoder_status()
+    if result is not None:
+        context["chips"] = filter_chips(result=result)
+        context["params"] = {**filter_params(text=result.text, filters=result.filters), "sort": form.cleaned_data.get("sort") or ""}
+    return context
+
+
+@require_GET
+def search_page(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET)
+    template = "search/_results.html" if request.htmx else "search/search.html"
+    if not form.is_valid():
+        return render(request, template, _context(form=form), status=400)
+    data = form.cleaned_data
+    result = product_search(
+        query=data["q"],
+        filters=form.explicit_filters(),
+        sort=data.get("sort") or "relevance",
+        page_number=data.get("page") or 1,
+        parse=form.parse_query,
+    )
+    return render(request, template, _context(form=form, result=result))
+
+
+@require_POST
+def image_search_page(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.POST)
+    if not form.is_valid():
+        return render(request, "search/search.html", _context(form=form, photo=True), status=400)
+    try:
+        photo = photo_open(upload=request.FILES.get("photo"))
+        result = product_image_search(image=photo, filters=form.explicit_filters(), sort=form.cleaned_data.get("sort") or "relevance")
+    except PhotoRejected as error:
+        return render(request, "search/search.html", _context(form=form, error=str(error), photo=True), status=400)
+    except EncoderUnavailable as error:
+        return render(request, "search/search.html", _context(form=form, error=f"Photo search is unavailable: {error}", photo=True), status=503)
+    return render(request, "search/search.html", _context(form=form, result=result, photo=True))
