@@ -174,10 +174,15 @@ IMAGE_ENCODER = {
 ML_DEVICE = env.str("ML_DEVICE", default="")
 ML_EMBED_BATCH_SIZE = env.int("ML_EMBED_BATCH_SIZE", default=64)
 
-# Search (search/): fusion weights and the semantic similarity floor are chosen by
-# `manage.py evaluate_search --tune` on the labelled queries (see README).
+# Search (search/): the fusion weights are the ones `manage.py evaluate_search --tune` picked
+# on the labelled queries (see README). The picture signal (CLIP text → product images) stays
+# off until CLIP weights are installed and the evaluation shows it helps.
 SEARCH = {
-    "WEIGHTS": {"lexical": 1.0, "semantic": 1.0, "picture": 0.3},
+    "WEIGHTS": {
+        "lexical": env.float("SEARCH_WEIGHT_LEXICAL", default=2.0),
+        "semantic": env.float("SEARCH_WEIGHT_SEMANTIC", default=1.0),
+        "picture": env.float("SEARCH_WEIGHT_PICTURE", default=0.0),
+    },
     "SEMANTIC_MIN_SIMILARITY": env.float("SEARCH_SEMANTIC_MIN_SIMILARITY", default=0.3),
     "CANDIDATES": 200,
 }

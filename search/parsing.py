@@ -40,7 +40,8 @@ def _clean(text: str) -> str:
     return re.sub(r"\s{2,}", " ", text).strip(" ,.;")
 
 
-def query_parse(*, query: str) -> ParsedQuery:
+def query_parse(*, query: str, brands: frozenset[str] = frozenset()) -> ParsedQuery:
+    """`brands` (lower case) protect their words: "Willow Grey" is a brand, not a colour filter."""
     text = query
     filters: dict = {}
     for pattern, names in PRICE_PATTERNS:
@@ -63,8 +64,10 @@ def query_parse(*, query: str) -> ParsedQuery:
     if match:
         filters["in_stock"] = True
         text = text[: match.start()] + " " + text[match.end() :]
+    lowered = text.lower()
+    protected = {word for brand in brands if brand in lowered for word in brand.split()}
     words = text.split()
-    colours = [word for word in words if word.lower().strip(",.") in COLOURS]
+    colours = [word for word in words if word.lower().strip(",.") in COLOURS and word.lower().strip(",.") not in protected]
     if len(colours) == 1:
         colour = colours[0].lower().strip(",.")
         filters["colour"] = "grey" if colour == "gray" else colour

@@ -35,7 +35,7 @@ def lexical_rank(*, base: QuerySet, text: str, limit: int) -> list[tuple[int, in
     any_word = reduce(or_, (SearchQuery(term, search_type="plain", config="english") for term in terms))
     phrase = text.strip()
     rows = (
-        base.filter(search_document=any_word)
+        base.filter(Q(search_document=any_word) | Q(sku__iexact=phrase))
         .annotate(
             exactness=Case(
                 When(Q(title__iexact=phrase) | Q(sku__iexact=phrase), then=Value(2)),

@@ -12,7 +12,7 @@ from ml.vectors import vector_nearest
 from search.facets import facets_count
 from search.parsing import query_parse
 from search.ranking import lexical_rank, picture_rank, query_terms, rankings_fuse, semantic_rank
-from search.vocabulary import spelling_correct
+from search.vocabulary import catalog_brands, spelling_correct
 from shop.models import Category, Product
 from shop.selectors import category_subtree_q
 
@@ -92,6 +92,69 @@ def category_suggestions(*, text: str, limit: int = 3) -> list[Category]:
     return [categories[i] for i in scores.argsort()[::-1][:limit]]
 
 
+@dataclass
+class PreparedQuery:
+    text: str
+    """The query without the filter phrases read from it."""
+    parsed_filters: dict
+    filters: dict
+    """Explicit filters over those read from the query."""
+    base: QuerySet
+    corrected: str | None
+
+    @property
+    def ranked_text(self) -> str:
+        return self.corrected or self.text
+
+
+def query_prepare(*, query: str, filters: dict | None = None, parse: bool = True) -> PreparedQuery:
+    parsed = query_parse(query=query, brands=catalog_brands()) if parse else None
+    text = parsed.text if parsed else query.strip()
+    parsed_filters = {k: v for k, v in (parsed.filters if parsed else {}).items() if k not in (filters or {})}
+    effective = {**parsed_filters, **(filters or {})}
+    return PreparedQuery(
+        text=text,
+        parsed_filters=parsed_filters,
+        filters=effective,
+        base=filters_apply(products=Product.objects.filter(is_active=True), filters=effective),
+        corrected=spelling_correct(text=text) if text else None,
+    )
+
+
+@dataclass
+class Rankings:
+    """Each signal's ranked product ids, and the lexical exactness (2 exact, 1 prefix) of title or SKU matches."""
+
+    by_signal: dict[str, list[int]]
+    exact: dict[int, int]
+
+
+def search_rankings(*, base: QuerySet, text: str, filtered: bool, signals: tuple[str, ...]) -> Rankings:
+    limit = settings.SEARCH["CANDIDATES"]
+    by_signal: dict[str, list[int]] = {}
+    lexical = lexical_rank(base=base, text=text, limit=limit) if "lexical" in signals else []
+    if "lexical" in signals:
+        by_signal["lexical"] = [pk for pk, _ in lexical]
+    if "semantic" in signals:
+        by_signal["semantic"] = [pk for pk, _ in semantic_rank(base=base, text=text, limit=limit, filtered=filtered)]
+    if "picture" in signals:
+        by_signal["picture"] = [pk for pk, _ in picture_rank(base=base, text=text, limit=limit, filtered=filtered)]
+    return Rankings(by_signal=by_signal, exact={pk: exactness for pk, exactness in lexical if exactness})
+
+
+def rankings_combine(*, rankings: Rankings, weights: dict[str, float]) -> list[tuple[int, float, tuple[str, ...]]]:
+    """(pk, score, signals that found it): fused order, with exact and prefix title/SKU matches first."""
+    fused = rankings_fuse(rankings=rankings.by_signal, weights=weights)
+    fused.sort(key=lambda item: -rankings.exact.get(item[0], 0))
+    members = {name: set(ids) for name, ids in rankings.by_signal.items()}
+    return [(pk, score, tuple(name for name in rankings.by_signal if pk in members[name])) for pk, score in fused]
+
+
+def search_rank(*, base: QuerySet, text: str, filtered: bool, signals: tuple[str, ...]) -> list[tuple[int, float, tuple[str, ...]]]:
+    rankings = search_rankings(base=base, text=text, filtered=filtered, signals=signals)
+    return rankings_combine(rankings=rankings, weights=settings.SEARCH["WEIGHTS"])
+
+
 def product_search(
     *,
     query: str,
@@ -103,14 +166,9 @@ def product_search(
     signals: tuple[str, ...] = ("lexical", "semantic", "picture"),
 ) -> SearchResult:
     """Rank active products for a text query; filters written in the query are applied too."""
-    parsed = query_parse(query=query) if parse else None
-    text = parsed.text if parsed else query.strip()
-    parsed_filters = {k: v for k, v in (parsed.filters if parsed else {}).items() if k not in (filters or {})}
-    effective = {**parsed_filters, **(filters or {})}
-    base = filters_apply(products=Product.objects.filter(is_active=True), filters=effective)
-
-    corrected = spelling_correct(text=text) if text else None
-    ranked_text = corrected or text
+    prepared = query_prepare(query=query, filters=filters, parse=parse)
+    text, parsed_filters, effective, base = prepared.text, prepared.parsed_filters, prepared.filters, prepared.base
+    corrected, ranked_text = prepared.corrected, prepared.ranked_text
     if not query_terms(text=ranked_text):
         ordering = ORDERINGS.get(sort, ("-review_count", "-created_at", "pk"))
         page = Paginator(base.select_related("category").order_by(*ordering), page_size).get_page(page_number)
@@ -125,21 +183,7 @@ def product_search(
             terms=[],
         )
 
-    limit = settings.SEARCH["CANDIDATES"]
-    filtered = bool(effective)
-    rankings: dict[str, list[int]] = {}
-    lexical = lexical_rank(base=base, text=ranked_text, limit=limit) if "lexical" in signals else []
-    rankings["lexical"] = [pk for pk, _ in lexical]
-    if "semantic" in signals:
-        rankings["semantic"] = [pk for pk, _ in semantic_rank(base=base, text=ranked_text, limit=limit, filtered=filtered)]
-    if "picture" in signals:
-        rankings["picture"] = [pk for pk, _ in picture_rank(base=base, text=ranked_text, limit=limit, filtered=filtered)]
-
-    exact = {pk: exactness for pk, exactness in lexical if exactness}
-    fused = rankings_fuse(rankings=rankings, weights=settings.SEARCH["WEIGHTS"])
-    fused.sort(key=lambda item: -exact.get(item[0], 0))
-    members = {name: set(ids) for name, ids in rankings.items()}
-    ranked = [(pk, score, tuple(name for name in rankings if pk in members[name])) for pk, score in fused]
+    ranked = search_rank(base=base, text=ranked_text, filtered=bool(effective), signals=signals)
     page, hits = _ordered_page(ranked=ranked, sort=sort, page_number=page_number, page_size=page_size)
 
     suggestions: list[str] = []

@@ -8,6 +8,7 @@ from django.core.cache import cache
 from shop.models import Category, Product
 
 VOCABULARY_CACHE_KEY = "search:vocabulary:v1"
+BRANDS_CACHE_KEY = "search:brands:v1"
 WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 
 
@@ -19,6 +20,14 @@ def catalog_vocabulary() -> frozenset[str]:
         words = frozenset(word.lower() for text in texts for word in WORD.findall(text))
         cache.set(VOCABULARY_CACHE_KEY, words, timeout=60 * 30)
     return words
+
+
+def catalog_brands() -> frozenset[str]:
+    brands = cache.get(BRANDS_CACHE_KEY)
+    if brands is None:
+        brands = frozenset(brand.lower() for brand in Product.objects.values_list("brand", flat=True).distinct())
+        cache.set(BRANDS_CACHE_KEY, brands, timeout=60 * 30)
+    return brands
 
 
 def spelling_correct(*, text: str) -> str | None:

@@ -22,7 +22,6 @@ AGE_SENTENCES = {
     "all": "Suitable for all ages.",
     "adult": "",
 }
-SPEC_SIZE_WORDS = ("inch", " L", " ml", "pieces", "person", "size ", "cm", "hardcover", "paperback", "board book")
 
 
 @dataclass(frozen=True)
@@ -82,7 +81,7 @@ def product_spec_build(*, seed: int, index: int, leaves: list[tuple[Department, 
     age_group = rng.choice(leaf.age_groups)
 
     title = f"{brand} {adjective} {noun}"
-    if size and any(word in f" {size}" for word in SPEC_SIZE_WORDS):
+    if size and (" " in size or size.endswith(("-inch", "-person")) or size in ("paperback", "hardcover")):
         title += f", {size}"
     if colour != "multicolour" or leaf.colours != ("multicolour",):
         title += f" – {colour.title()}"
