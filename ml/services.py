@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from PIL import Image, UnidentifiedImageError
 
-from ml.encoders import EncoderUnavailable, image_encoder_get, image_encoder_name, text_encoder_get, text_encoder_name
+from ml.encoders import (
+    EncoderUnavailable,
+    image_encoder_get,
+    image_encoder_name,
+    image_encoder_status,
+    text_encoder_get,
+    text_encoder_name,
+)
 from shop.models import IMAGE_VECTOR_DIMENSIONS, TEXT_VECTOR_DIMENSIONS, Product
 
 TEXT_FIELDS = ("title", "description", "brand", "colour", "material", "size", "age_group", "category_names")
@@ -54,11 +61,12 @@ def products_stale(*, queryset: QuerySet[Product] | None = None) -> QuerySet[Pro
     """Products whose vectors are missing or were made by another encoder than the configured one.
 
     Content changes are caught on save (see ml.signals); this catches encoder changes and
-    products written in bulk.
+    products written in bulk. Images count only where an image encoder can embed them.
     """
     products = Product.objects.all() if queryset is None else queryset
     stale = Q(text_embedding__isnull=True) | ~Q(text_encoder=text_encoder_name())
-    stale |= ~Q(image="") & (Q(image_embedding__isnull=True) | ~Q(image_encoder=image_encoder_name()))
+    if image_encoder_status() is None:
+        stale |= ~Q(image="") & (Q(image_embedding__isnull=True) | ~Q(image_encoder=image_encoder_name()))
     return products.filter(stale)
 
 

@@ -10,7 +10,7 @@ ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP"}
 WORKING_SIZE = (1024, 1024)
 
 
-class PhotoRejected(ValueError):
+class PhotoRejected(Exception):
     """The upload is not a photo we can search with; the message is for the shopper."""
 
 
@@ -35,7 +35,9 @@ def photo_open(*, upload: UploadedFile | None) -> Image.Image:
                 raise PhotoRejected(f"The photo has too many pixels ({width}×{height}); use one under 40 megapixels.")
             image.draft("RGB", WORKING_SIZE)
             image.load()
-        except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+            raise PhotoRejected("The photo has too many pixels; use one under 40 megapixels.") from error
+        except UnidentifiedImageError as error:
             raise PhotoRejected("That file is not an image we can read.") from error
         except (OSError, SyntaxError, ValueError) as error:
             raise PhotoRejected("The image is damaged or incomplete.") from error

@@ -226,13 +226,17 @@ def product_image_search(
     )
 
 
+def _money(value: Decimal) -> str:
+    return str(int(value)) if value == value.to_integral_value() else f"{value:.2f}"
+
+
 def filter_chips(*, result: SearchResult) -> list[dict]:
     """The applied filters as labels, each with the query string that removes it."""
     labels = {
         "category": lambda v: v.name,
         "brand": lambda v: v,
-        "min_price": lambda v: f"Over ${v.normalize() if isinstance(v, Decimal) else v}",
-        "max_price": lambda v: f"Under ${v.normalize() if isinstance(v, Decimal) else v}",
+        "min_price": lambda v: f"Over ${_money(v)}",
+        "max_price": lambda v: f"Under ${_money(v)}",
         "min_rating": lambda v: f"{v}★ & up",
         "in_stock": lambda v: "In stock",
         "age_group": lambda v: dict(Product.AgeGroup.choices)[v],

@@ -1,3 +1,4 @@
+import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -31,3 +32,40 @@ def media_cleanup():
 def redis_required() -> None:
     if not redis_answers(url=TEST_REDIS_URL):
         pytest.exit(f"The tests need a real Redis at {TEST_REDIS_URL} (.ci/run starts one).", returncode=2)
+
+
+@pytest.fixture(scope="session")
+def demo_catalog(django_db_setup, django_db_blocker):
+    """The default demo shop (seed 7, embedded), written once per test session.
+
+    Tests that use it read it and add their own rows; transactional tests, which empty the
+    database, run after all of these (pytest-django orders them last).
+    """
+    from shop.demo.seed import demo_seed
+
+    with django_db_blocker.unblock():
+        return demo_seed(
+            products=2000,
+            users=1000,
+            seed=7,
+            datasets_dir=settings.DEMO_DATASETS_DIR,
+            clothing_wheel=settings.DEMO_CLOTHING_WHEEL,
+        )
+
+TINY_CLIP = {
+    "embed_dim": 512,
+    "vision_cfg": {"image_size": 64, "layers": 1, "width": 64, "patch_size": 16, "head_width": 32},
+    "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 64, "heads": 2, "layers": 1},
+}
+
+
+@pytest.fixture
+def tiny_clip(settings, tmp_path_factory):
+    """A real open_clip model, tiny and randomly initialised: the real image path without real weights."""
+    import open_clip
+
+    folder = tmp_path_factory.mktemp("clip-config")
+    (folder / "shop-tiny-clip.json").write_text(json.dumps(TINY_CLIP))
+    open_clip.add_model_config(folder)
+    settings.IMAGE_ENCODER = {"MODEL": "shop-tiny-clip", "PRETRAINED": "random"}
+    return settings.IMAGE_ENCODER

@@ -29,7 +29,7 @@ def highlight(text: str, terms: list[str]) -> SafeString:
 
 
 @register.simple_tag
-def query_string(params: dict, **changes) -> str:
+def query_string(params: dict | None = None, **changes) -> str:
     """A URL query string from a parameter dict, with some values replaced or removed (None)."""
-    merged = {**params, **changes}
+    merged = {**(params or {}), **changes}
     return urlencode({k: v for k, v in merged.items() if v not in (None, "")})

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from ml.encoders import image_encoder_status
 from ml.services import products_embed, products_stale
 from reviews.models import Review
 from reviews.services import product_ratings_refresh
@@ -314,7 +315,10 @@ def demo_seed(
 def products_embed_stale(*, progress: Progress, chunk: int = 512) -> str:
     """Leave every product with current vectors, so search works as soon as seeding ends."""
     stale = list(products_stale().order_by("pk").values_list("pk", flat=True))
-    image_note = ""
+    texts = images = 0
+    image_note = image_encoder_status()
     for start in progress(range(0, len(stale), chunk), desc="embedding", unit="batch"):
-        image_note = products_embed(product_ids=stale[start : start + chunk]).image_note or image_note
-    return f"Embedded {len(stale):,} products." + (f" Images not embedded: {image_note}" if image_note else "")
+        report = products_embed(product_ids=stale[start : start + chunk])
+        texts, images = texts + report.text_embedded, images + report.image_embedded
+    note = f"Embedded the text of {texts:,} and the pictures of {images:,} products."
+    return note + (f" Pictures are not embedded: {image_note}" if image_note else "")

@@ -12,23 +12,13 @@ from PIL import Image
 
 from reviews.models import Review
 from shop.demo.catalog import catalog_specs_build
-from shop.demo.seed import demo_seed
 from shop.demo.shoppers import preference_signal_measure
 from shop.models import Category, Interaction, Product
 
 
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        report = demo_seed(
-            products=2000,
-            users=1000,
-            seed=7,
-            datasets_dir=settings.DEMO_DATASETS_DIR,
-            clothing_wheel=settings.DEMO_CLOTHING_WHEEL,
-        )
-        yield report
-        call_command("flush", interactive=False, verbosity=0)
+@pytest.fixture
+def seeded(demo_catalog):
+    return demo_catalog
 
 
 @pytest.mark.django_db
@@ -37,11 +27,18 @@ def test_catalog_has_departments_leaves_and_products(seeded):
     leaves = Category.objects.annotate(kids=Count("children")).filter(kids=0)
     assert departments.count() >= 8
     assert leaves.count() >= 40
-    assert Product.objects.filter(sku__regex=r"^(?!WC-)").count() == 2000
+    assert Product.objects.filter(sku__regex=r"^[A-Z]{2}-\d{6}$").exclude(sku__startswith="WC-").count() == 2000
     assert not Product.objects.exclude(category__in=leaves).exists(), "products sit in leaf categories"
     product = Product.objects.exclude(sku__startswith="WC-").order_by("sku").first()
     assert product.description.count(".") >= 3, "descriptions are several sentences"
     assert product.brand and product.price > 0 and product.colour and product.age_group
+
+
+@pytest.mark.django_db
+def test_seeding_leaves_every_product_embedded(seeded):
+    assert seeded.embed_note.startswith("Embedded the text of")
+    assert not Product.objects.filter(text_embedding__isnull=True).exists()
+    assert set(Product.objects.values_list("text_encoder", flat=True)) == {settings.TEXT_ENCODER["NAME"]}
 
 
 @pytest.mark.django_db
@@ -94,6 +91,7 @@ def test_seeding_again_changes_nothing(seeded):
     after = (Product.objects.count(), Interaction.objects.count(), Review.objects.count(), get_user_model().objects.count())
     assert after == before
     assert "Created 0 products, 0 shoppers, 0 interactions, 0 reviews." in out.getvalue()
+    assert "Embedded the text of 0 and the pictures of 0 products." in out.getvalue()
     assert "Demo logins" in out.getvalue()
 
 
