@@ -85,7 +85,7 @@ if env.str("DATABASE_URL", default=""):
 elif PRODUCTION:
     raise ImproperlyConfigured("DATABASE_URL is required when DJANGO_ENV=production.")
 else:
-    DATABASES = {"default": embedded_postgres_settings(datadir=VAR_DIR / "pg")}
+    DATABASES = {"default": embedded_postgres_settings(datadir=Path(env.str("EMBEDDED_POSTGRES_DIR", default=str(VAR_DIR / "pg"))))}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if PRODUCTION else 0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -18,12 +18,21 @@ from ml.encoders import EncoderUnavailable, image_encoder_get, image_encoder_nam
 from ml.vectors import vector_nearest
 
 TERM = re.compile(r"\w+", re.UNICODE)
+EXCLUDED = re.compile(r"(?:^|\s)-(\w+)", re.UNICODE)
 MAX_TERMS = 12
 RRF_K = 60
 
 
 def query_terms(*, text: str) -> list[str]:
-    return TERM.findall(text.lower())[:MAX_TERMS]
+    """The words a shopper wants, without those excluded with a leading minus ("headphones -wireless")."""
+    return TERM.findall(EXCLUDED.sub(" ", text).lower())[:MAX_TERMS]
+
+
+def exclusions_apply(*, base: QuerySet, text: str) -> QuerySet:
+    """Words the shopper excluded ("-wireless") leave every ranking, not only the lexical one."""
+    for term in EXCLUDED.findall(text)[:MAX_TERMS]:
+        base = base.exclude(search_document=SearchQuery(term.lower(), search_type="plain", config="english"))
+    return base
 
 
 def lexical_rank(*, base: QuerySet, text: str, limit: int) -> list[tuple[int, int]]:
@@ -31,7 +40,8 @@ def lexical_rank(*, base: QuerySet, text: str, limit: int) -> list[tuple[int, in
     terms = query_terms(text=text)
     if not terms:
         return []
-    every_word = SearchQuery(" ".join(terms), search_type="plain", config="english")
+    # websearch syntax: every word, "quoted phrases", OR, and -exclusions, as shoppers type them.
+    every_word = SearchQuery(text, search_type="websearch", config="english")
     any_word = reduce(or_, (SearchQuery(term, search_type="plain", config="english") for term in terms))
     phrase = text.strip()
     rows = (
@@ -54,7 +64,7 @@ def lexical_rank(*, base: QuerySet, text: str, limit: int) -> list[tuple[int, in
 
 def semantic_rank(*, base: QuerySet, text: str, limit: int, filtered: bool) -> list[tuple[int, float]]:
     """(pk, similarity) of the products nearest in meaning, above the configured similarity floor."""
-    vector = text_encoder_get().encode([text], queries=True)[0]
+    vector = text_encoder_get().encode([" ".join(query_terms(text=text))], queries=True)[0]
     rows = vector_nearest(
         queryset=base.filter(text_encoder=text_encoder_name()), field="text_embedding", vector=vector, k=limit, filtered=filtered
     )
@@ -69,7 +79,7 @@ def picture_rank(*, base: QuerySet, text: str, limit: int, filtered: bool) -> li
     except EncoderUnavailable:
         return []
     with_images = base.filter(image_encoder=image_encoder_name())
-    vector = encoder.encode_texts([text])[0]
+    vector = encoder.encode_texts([" ".join(query_terms(text=text))])[0]
     rows = vector_nearest(queryset=with_images, field="image_embedding", vector=vector, k=limit, filtered=filtered)
     return [(pk, 1 - distance) for pk, distance in rows]
 

@@ -11,7 +11,7 @@ from ml.encoders import image_encoder_get, image_encoder_name, text_encoder_get
 from ml.vectors import vector_nearest
 from search.facets import facets_count
 from search.parsing import query_parse
-from search.ranking import lexical_rank, picture_rank, query_terms, rankings_fuse, semantic_rank
+from search.ranking import exclusions_apply, lexical_rank, picture_rank, query_terms, rankings_fuse, semantic_rank
 from search.vocabulary import catalog_brands, spelling_correct
 from shop.models import Category, Product
 from shop.selectors import category_subtree_q
@@ -112,11 +112,12 @@ def query_prepare(*, query: str, filters: dict | None = None, parse: bool = True
     text = parsed.text if parsed else query.strip()
     parsed_filters = {k: v for k, v in (parsed.filters if parsed else {}).items() if k not in (filters or {})}
     effective = {**parsed_filters, **(filters or {})}
+    base = filters_apply(products=Product.objects.filter(is_active=True), filters=effective)
     return PreparedQuery(
         text=text,
         parsed_filters=parsed_filters,
         filters=effective,
-        base=filters_apply(products=Product.objects.filter(is_active=True), filters=effective),
+        base=exclusions_apply(base=base, text=text),
         corrected=spelling_correct(text=text) if text else None,
     )
 

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import Count
 from django.utils.html import format_html
 
@@ -54,7 +55,7 @@ class ProductAdmin(admin.ModelAdmin):
     list_select_related = ("category",)
     readonly_fields = ("image_preview", "created_at", "updated_at")
     prepopulated_fields = {"slug": ("title",)}
-    actions = ("activate", "deactivate")
+    actions = ("activate", "deactivate", "embed")
     fieldsets = (
         (None, {"fields": ("title", "slug", "sku", "category", "brand", "description", "is_active")}),
         ("Price and stock", {"fields": ("price", "stock")}),
@@ -84,6 +85,14 @@ class ProductAdmin(admin.ModelAdmin):
     def deactivate(self, request, queryset) -> None:
         updated = queryset.update(is_active=False)
         self.message_user(request, f"{updated} products are now hidden.")
+
+    @admin.action(description="Re-embed selected products for search (text and pictures)")
+    def embed(self, request, queryset) -> None:
+        from ml.tasks import products_embed_task
+
+        ids = list(queryset.values_list("pk", flat=True))
+        transaction.on_commit(lambda: products_embed_task.delay(ids))
+        self.message_user(request, f"{len(ids)} products queued for embedding on the ml queue; unchanged ones are skipped.")
 
 
 @admin.register(CustomerProfile)

@@ -138,3 +138,10 @@ def test_typing_updates_results_through_htmx(client):
     body = response.content.decode()
     assert response.status_code == 200
     assert "<html" not in body and "Kettle" in body
+
+
+def test_websearch_syntax_excludes_and_quotes():
+    excluded = product_search(query="headphones -wireless", page_size=50)
+    assert excluded.hits and not any("wireless" in hit.product.title.lower() for hit in excluded.hits)
+    quoted = product_search(query='"noise cancelling" headphones', page_size=5)
+    assert all("Noise Cancelling" in hit.product.title for hit in quoted.hits)

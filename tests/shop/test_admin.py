@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from reviews.models import Review
-from shop.models import Interaction
+from shop.models import Interaction, Product
 from tests.factories import CategoryFactory, ProductFactory, ReviewFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -81,3 +81,15 @@ def test_interactions_cannot_be_edited_in_admin(staff_client):
     response = staff_client.post(reverse("admin:shop_interaction_change", args=[event.pk]), {"kind": "purchase"})
     assert response.status_code == 403
     assert Interaction.objects.get(pk=event.pk).kind == "view"
+
+
+def test_staff_can_queue_products_for_embedding(staff_client, django_capture_on_commit_callbacks):
+    product = ProductFactory.build(category=CategoryFactory())
+    Product.objects.bulk_create([product])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            reverse("admin:shop_product_changelist"), {"action": "embed", "_selected_action": [product.pk]}, follow=True
+        )
+    assert "queued for embedding" in response.content.decode()
+    product.refresh_from_db()
+    assert product.text_embedding is not None

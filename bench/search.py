@@ -1,0 +1,90 @@
+"""Search latency: hybrid (query embedding included) beside lexical-only, at catalog sizes.
+
+    python bench/search.py [--sizes 2000,100000] [--rounds 3]
+
+Each size gets its own embedded PostgreSQL under var/bench/pg-SIZE, seeded (and embedded)
+on first use: 100,000 products take about half an hour to prepare on 2 cores; later runs
+reuse them. Queries are the 80 labelled queries of the search evaluation.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def measure(*, rounds: int) -> dict:
+    import django
+
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    from django.core.management import call_command
+
+    from search.evaluation import evaluation_queries
+    from search.selectors import product_search
+    from shop.models import Product
+
+    size = int(os.environ["BENCH_SIZE"])
+    call_command("migrate", verbosity=0)
+    if Product.objects.count() < size:
+        call_command("seed_demo", products=size, users=1000, seed=7, no_clothing=size != 2000)
+    queries = [item["query"] for item in evaluation_queries()]
+    product_search(query="warm up the encoder")
+    timings: dict[str, list[float]] = {"lexical": [], "hybrid": []}
+    for _ in range(rounds):
+        for query in queries:
+            for name, signals in (("lexical", ("lexical",)), ("hybrid", ("lexical", "semantic", "picture"))):
+                start = time.perf_counter()
+                product_search(query=query, signals=signals)
+                timings[name].append((time.perf_counter() - start) * 1000)
+
+    def percentile(values: list[float], share: float) -> float:
+        ordered = sorted(values)
+        return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+    return {
+        "products": Product.objects.filter(is_active=True).count(),
+        "queries": len(timings["hybrid"]),
+        **{f"{name}_p50": statistics.median(values) for name, values in timings.items()},
+        **{f"{name}_p95": percentile(values, 0.95) for name, values in timings.items()},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="2000,100000")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure(rounds=args.rounds)))
+        return
+
+    rows = []
+    for size in [int(value) for value in args.sizes.split(",")]:
+        env = {**os.environ, "BENCH_SIZE": str(size), "EMBEDDED_POSTGRES_DIR": str(ROOT / "var" / "bench" / f"pg-{size}")}
+        env.pop("DATABASE_URL", None)
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", "--rounds", str(args.rounds)], env=env, capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            sys.exit(f"size {size} failed:\n{done.stderr[-3000:]}")
+        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+
+    print(f"{'products':>9} {'queries':>8} {'lexical p50':>12} {'lexical p95':>12} {'hybrid p50':>11} {'hybrid p95':>11} {'hybrid/lexical p95':>19}")
+    for row in rows:
+        print(
+            f"{row['products']:>9,} {row['queries']:>8} {row['lexical_p50']:>10.1f}ms {row['lexical_p95']:>10.1f}ms "
+            f"{row['hybrid_p50']:>9.1f}ms {row['hybrid_p95']:>9.1f}ms {row['hybrid_p95'] / row['lexical_p95']:>18.2f}×"
+        )
+
+
+if __name__ == "__main__":
+    main()
