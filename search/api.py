@@ -65,14 +65,7 @@ class SearchAPIView(APIView):
         form = SearchForm(request.query_params)
         if not form.is_valid():
             return Response({"errors": form.errors}, status=status.HTTP_400_BAD_REQUEST)
-        data = form.cleaned_data
-        result = product_search(
-            query=data["q"],
-            filters=form.explicit_filters(),
-            sort=data.get("sort") or "relevance",
-            page_number=data.get("page") or 1,
-            parse=form.parse_query,
-        )
+        result = product_search(**form.search_arguments())
         return _page_response(request=request, result=result)
 
 

@@ -53,6 +53,17 @@ class SearchForm(forms.Form):
     def parse_query(self) -> bool:
         return self.cleaned_data.get("parse") != "0"
 
+    def search_arguments(self) -> dict:
+        """The keyword arguments of `product_search` for this (valid) form."""
+        data = self.cleaned_data
+        return {
+            "query": data["q"],
+            "filters": self.explicit_filters(),
+            "sort": data.get("sort") or "relevance",
+            "page_number": data.get("page") or 1,
+            "parse": self.parse_query,
+        }
+
     def explicit_filters(self) -> dict:
         """The filters the shopper set with controls (not from the query text), without empty ones."""
         return {name: self.cleaned_data[name] for name in FILTER_FIELDS if self.cleaned_data.get(name) not in (None, "", False)}

@@ -81,14 +81,20 @@ def _ordered_page(*, ranked: list[tuple[int, float, tuple[str, ...]]], sort: str
     return page, hits
 
 
+_category_vectors: dict[tuple, object] = {}
+
+
 def category_suggestions(*, text: str, limit: int = 3) -> list[Category]:
-    """Categories closest in meaning to a query that found nothing."""
-    categories = list(Category.objects.filter(children__isnull=True))
+    """Leaf categories closest in meaning to a query that found nothing."""
+    categories = list(Category.objects.filter(children__isnull=True).select_related("parent__parent"))
     if not categories or not text:
         return []
     encoder = text_encoder_get()
-    vectors = encoder.encode([category.names_path for category in categories])
-    scores = vectors @ encoder.encode([text], queries=True)[0]
+    key = (encoder.name, tuple(category.names_path for category in categories))
+    if key not in _category_vectors:
+        _category_vectors.clear()
+        _category_vectors[key] = encoder.encode(list(key[1]))
+    scores = _category_vectors[key] @ encoder.encode([text], queries=True)[0]
     return [categories[i] for i in scores.argsort()[::-1][:limit]]
 
 

@@ -23,14 +23,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     template = "search/_results.html" if request.htmx else "search/search.html"
     if not form.is_valid():
         return render(request, template, _context(form=form), status=400)
-    data = form.cleaned_data
-    result = product_search(
-        query=data["q"],
-        filters=form.explicit_filters(),
-        sort=data.get("sort") or "relevance",
-        page_number=data.get("page") or 1,
-        parse=form.parse_query,
-    )
+    result = product_search(**form.search_arguments())
     return render(request, template, _context(form=form, result=result))
 
 
