@@ -5,25 +5,25 @@ from django.db.models import QuerySet
 from pgvector.django import CosineDistance
 
 # HNSW walks the graph for the nearest `ef_search` rows and only then applies the WHERE
-# clause, so a filter can leave fewer than k rows. Below this many matching rows an exact
-# scan is fast; above it, a wider walk keeps pages full.
-EXACT_SCAN_BELOW = 20_000
-FILTERED_EF_SEARCH = 400
+# clause, so a filter can leave fewer than k rows. A filtered search walks four times as
+# wide; when that still leaves fewer than `at_least` rows, the filter is narrow and an
+# exact scan of the rows it keeps fills the page.
+FILTERED_WIDENING = 4
 
 
 def vector_nearest(
-    *, queryset: QuerySet, field: str, vector, k: int, filtered: bool = False
+    *, queryset: QuerySet, field: str, vector, k: int, filtered: bool = False, at_least: int | None = None
 ) -> list[tuple[int, float]]:
-    """(pk, cosine distance) of the k rows of `queryset` nearest to `vector`, nearest first."""
+    """(pk, cosine distance) of up to k rows of `queryset` nearest to `vector`, nearest first.
+
+    With `filtered`, at least `at_least` rows (default k) come back whenever that many match.
+    """
+    nearest = queryset.annotate(distance=CosineDistance(field, vector)).order_by("distance").values_list("pk", "distance")
+    ef_search = min(max(k, 40) * (FILTERED_WIDENING if filtered else 1), 1000)
     with transaction.atomic(), connection.cursor() as cursor:
-        if filtered and queryset.count() < EXACT_SCAN_BELOW:
+        cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(ef_search)])
+        rows = list(nearest[:k])
+        if filtered and len(rows) < (k if at_least is None else at_least):
             cursor.execute("SET LOCAL enable_indexscan = off")
-        else:
-            ef_search = max(FILTERED_EF_SEARCH if filtered else 40, k)
-            cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(min(ef_search, 1000))])
-        rows = (
-            queryset.annotate(distance=CosineDistance(field, vector))
-            .order_by("distance")
-            .values_list("pk", "distance")[:k]
-        )
-        return list(rows)
+            rows = list(nearest[:k])
+    return rows

@@ -1,3 +1,4 @@
+from collections import Counter
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
@@ -24,46 +25,71 @@ def _price_between(*, low: Decimal | None, high: Decimal | None) -> Q:
     return condition
 
 
-def facets_count(*, products: QuerySet[Product]) -> dict:
-    """Counts of the current result set by category, brand, colour, age group, price, rating and stock."""
-    categories = list(products.values("category_id").annotate(n=Count("id")).order_by("-n")[:12])
+def _facets(*, categories, brands, colours, age_groups, prices, rated: dict[int, int], in_stock: int) -> dict:
+    """The facet dict the page and the API show, from counts however they were made."""
     category_info = {
-        pk: (slug, name)
-        for pk, slug, name in Category.objects.filter(pk__in=[c["category_id"] for c in categories]).values_list("pk", "slug", "name")
+        pk: (slug, name) for pk, slug, name in Category.objects.filter(pk__in=[pk for pk, _ in categories]).values_list("pk", "slug", "name")
     }
-    price_counts = products.aggregate(
-        **{
-            f"p{index}": Count("id", filter=_price_between(low=low, high=high)) for index, (low, high) in enumerate(PRICE_BUCKETS)
-        },
+    colour_labels, age_labels = dict(Product.Colour.choices), dict(Product.AgeGroup.choices)
+    return {
+        "categories": [{"slug": category_info[pk][0], "name": category_info[pk][1], "count": n} for pk, n in categories],
+        "brands": [{"value": brand, "count": n} for brand, n in brands],
+        "colours": [{"value": value, "name": colour_labels.get(value, value), "count": n} for value, n in colours],
+        "age_groups": [{"value": value, "name": age_labels.get(value, value), "count": n} for value, n in age_groups],
+        "prices": [
+            {"min_price": low, "max_price": high, "name": _bucket_label(low, high), "count": prices[index]}
+            for index, (low, high) in enumerate(PRICE_BUCKETS)
+            if prices[index]
+        ],
+        "ratings": [{"value": stars, "name": f"{stars}★ & up", "count": rated[stars]} for stars in (4, 3) if rated[stars]],
+        "in_stock": in_stock,
+    }
+
+
+def facets_count(*, products: QuerySet[Product]) -> dict:
+    """Facet counts of a whole filtered catalog, counted by the database."""
+    totals = products.aggregate(
+        **{f"p{index}": Count("id", filter=_price_between(low=low, high=high)) for index, (low, high) in enumerate(PRICE_BUCKETS)},
         rated4=Count("id", filter=Q(rating_average__gte=4)),
         rated3=Count("id", filter=Q(rating_average__gte=3)),
         in_stock=Count("id", filter=Q(stock__gt=0)),
     )
-    colour_labels = dict(Product.Colour.choices)
-    age_labels = dict(Product.AgeGroup.choices)
-    return {
-        "categories": [
-            {"slug": category_info[c["category_id"]][0], "name": category_info[c["category_id"]][1], "count": c["n"]}
-            for c in categories
-        ],
-        "brands": [{"value": row["brand"], "count": row["n"]} for row in products.values("brand").annotate(n=Count("id")).order_by("-n", "brand")[:10]],
-        "colours": [
-            {"value": row["colour"], "name": colour_labels.get(row["colour"], row["colour"]), "count": row["n"]}
-            for row in products.exclude(colour="").values("colour").annotate(n=Count("id")).order_by("-n")
-        ],
-        "age_groups": [
-            {"value": row["age_group"], "name": age_labels.get(row["age_group"], row["age_group"]), "count": row["n"]}
-            for row in products.values("age_group").annotate(n=Count("id")).order_by("-n")
-        ],
-        "prices": [
-            {"min_price": low, "max_price": high, "name": _bucket_label(low, high), "count": price_counts[f"p{index}"]}
-            for index, (low, high) in enumerate(PRICE_BUCKETS)
-            if price_counts[f"p{index}"]
-        ],
-        "ratings": [
-            {"value": stars, "name": f"{stars}★ & up", "count": price_counts[f"rated{stars}"]}
-            for stars in (4, 3)
-            if price_counts[f"rated{stars}"]
-        ],
-        "in_stock": price_counts["in_stock"],
-    }
+
+    def grouped(field: str, limit: int | None = None, exclude_blank: bool = False) -> list[tuple]:
+        rows = products.exclude(**{field: ""}) if exclude_blank else products
+        rows = rows.values_list(field).annotate(n=Count("id")).order_by("-n", field)
+        return list(rows[:limit] if limit else rows)
+
+    return _facets(
+        categories=grouped("category_id", 12),
+        brands=grouped("brand", 10),
+        colours=grouped("colour", exclude_blank=True),
+        age_groups=grouped("age_group"),
+        prices=[totals[f"p{index}"] for index in range(len(PRICE_BUCKETS))],
+        rated={4: totals["rated4"], 3: totals["rated3"]},
+        in_stock=totals["in_stock"],
+    )
+
+
+def facets_of(*, product_ids: list[int]) -> dict:
+    """Facet counts of a ranked result set (a few hundred products), counted in one query."""
+    rows = Product.objects.filter(pk__in=product_ids).values_list("category_id", "brand", "colour", "age_group", "price", "rating_average", "stock")
+
+    def top(values, limit: int | None = None) -> list[tuple]:
+        return Counter(value for value in values if value != "").most_common(limit)
+
+    rows = list(rows)
+    prices = [0] * len(PRICE_BUCKETS)
+    for *_, price, _, _ in rows:
+        for index, (low, high) in enumerate(PRICE_BUCKETS):
+            if (low is None or price >= low) and (high is None or price < high):
+                prices[index] += 1
+    return _facets(
+        categories=top((row[0] for row in rows), 12),
+        brands=sorted(top(row[1] for row in rows), key=lambda item: (-item[1], item[0]))[:10],
+        colours=top(row[2] for row in rows),
+        age_groups=top(row[3] for row in rows),
+        prices=prices,
+        rated={stars: sum(1 for row in rows if row[5] is not None and row[5] >= stars) for stars in (4, 3)},
+        in_stock=sum(1 for row in rows if row[6] > 0),
+    )

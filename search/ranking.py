@@ -12,7 +12,7 @@ from operator import or_
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import BooleanField, Case, ExpressionWrapper, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 
 from ml.encoders import EncoderUnavailable, image_encoder_get, image_encoder_name, text_encoder_get, text_encoder_name
 from ml.vectors import vector_nearest
@@ -36,7 +36,11 @@ def exclusions_apply(*, base: QuerySet, text: str) -> QuerySet:
 
 
 def lexical_rank(*, base: QuerySet, text: str, limit: int) -> list[tuple[int, int]]:
-    """(pk, exactness) in lexical order: exact/prefix title or SKU, then all words, then any word by rank."""
+    """(pk, exactness) in lexical order: SKU, exact then prefix title, then every word, then any word, by rank.
+
+    Documents holding every word are ranked first and alone; documents holding only some
+    are ranked only when the first set leaves room, so common words stay cheap.
+    """
     terms = query_terms(text=text)
     if not terms:
         return []
@@ -44,29 +48,42 @@ def lexical_rank(*, base: QuerySet, text: str, limit: int) -> list[tuple[int, in
     every_word = SearchQuery(text, search_type="websearch", config="english")
     any_word = reduce(or_, (SearchQuery(term, search_type="plain", config="english") for term in terms))
     phrase = text.strip()
-    rows = (
-        base.filter(Q(search_document=any_word) | Q(sku__iexact=phrase))
-        .annotate(
-            exactness=Case(
-                When(Q(title__iexact=phrase) | Q(sku__iexact=phrase), then=Value(2)),
-                When(title__istartswith=phrase, then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            ),
-            every=ExpressionWrapper(Q(search_document=every_word), output_field=BooleanField()),
-            rank=SearchRank(F("search_document"), any_word),
-        )
-        .order_by("-exactness", "-every", "-rank", "pk")
-        .values_list("pk", "exactness")[:limit]
+    exactness = Case(
+        When(title__iexact=phrase, then=Value(2)),
+        When(title__istartswith=phrase, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
     )
-    return list(rows)
+    sku = list(base.filter(sku=phrase.upper()).values_list("pk", flat=True)[:1])
+    rows = [(pk, 2) for pk in sku]
+    tiers = (
+        (Q(search_document=every_word), every_word),
+        (Q(search_document=any_word) & ~Q(search_document=every_word), any_word),
+    )
+    for matches, query in tiers:
+        if len(rows) >= limit:
+            break
+        ranked = (
+            base.filter(matches)
+            .exclude(pk__in=[pk for pk, _ in rows])
+            .annotate(exactness=exactness, rank=SearchRank(F("search_document"), query))
+            .order_by("-exactness", "-rank", "pk")
+            .values_list("pk", "exactness")[: limit - len(rows)]
+        )
+        rows += list(ranked)
+    return rows
 
 
 def semantic_rank(*, base: QuerySet, text: str, limit: int, filtered: bool) -> list[tuple[int, float]]:
     """(pk, similarity) of the products nearest in meaning, above the configured similarity floor."""
     vector = text_encoder_get().encode([" ".join(query_terms(text=text))], queries=True)[0]
     rows = vector_nearest(
-        queryset=base.filter(text_encoder=text_encoder_name()), field="text_embedding", vector=vector, k=limit, filtered=filtered
+        queryset=base.filter(text_encoder=text_encoder_name()),
+        field="text_embedding",
+        vector=vector,
+        k=limit,
+        filtered=filtered,
+        at_least=settings.SEARCH["PAGE_SIZE"],
     )
     floor = settings.SEARCH["SEMANTIC_MIN_SIMILARITY"]
     return [(pk, 1 - distance) for pk, distance in rows if 1 - distance >= floor]
@@ -80,7 +97,9 @@ def picture_rank(*, base: QuerySet, text: str, limit: int, filtered: bool) -> li
         return []
     with_images = base.filter(image_encoder=image_encoder_name())
     vector = encoder.encode_texts([" ".join(query_terms(text=text))])[0]
-    rows = vector_nearest(queryset=with_images, field="image_embedding", vector=vector, k=limit, filtered=filtered)
+    rows = vector_nearest(
+        queryset=with_images, field="image_embedding", vector=vector, k=limit, filtered=filtered, at_least=settings.SEARCH["PAGE_SIZE"]
+    )
     return [(pk, 1 - distance) for pk, distance in rows]
 
 

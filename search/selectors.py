@@ -9,7 +9,7 @@ from django.db.models import F, QuerySet
 
 from ml.encoders import image_encoder_get, image_encoder_name, text_encoder_get
 from ml.vectors import vector_nearest
-from search.facets import facets_count
+from search.facets import facets_count, facets_of
 from search.parsing import query_parse
 from search.ranking import exclusions_apply, lexical_rank, picture_rank, query_terms, rankings_fuse, semantic_rank
 from search.vocabulary import catalog_brands, spelling_correct
@@ -137,15 +137,15 @@ class Rankings:
 
 
 def search_rankings(*, base: QuerySet, text: str, filtered: bool, signals: tuple[str, ...]) -> Rankings:
-    limit = settings.SEARCH["CANDIDATES"]
+    limit, vector_limit = settings.SEARCH["CANDIDATES"], settings.SEARCH["VECTOR_CANDIDATES"]
     by_signal: dict[str, list[int]] = {}
     lexical = lexical_rank(base=base, text=text, limit=limit) if "lexical" in signals else []
     if "lexical" in signals:
         by_signal["lexical"] = [pk for pk, _ in lexical]
     if "semantic" in signals:
-        by_signal["semantic"] = [pk for pk, _ in semantic_rank(base=base, text=text, limit=limit, filtered=filtered)]
+        by_signal["semantic"] = [pk for pk, _ in semantic_rank(base=base, text=text, limit=vector_limit, filtered=filtered)]
     if "picture" in signals:
-        by_signal["picture"] = [pk for pk, _ in picture_rank(base=base, text=text, limit=limit, filtered=filtered)]
+        by_signal["picture"] = [pk for pk, _ in picture_rank(base=base, text=text, limit=vector_limit, filtered=filtered)]
     return Rankings(by_signal=by_signal, exact={pk: exactness for pk, exactness in lexical if exactness})
 
 
@@ -168,7 +168,7 @@ def product_search(
     filters: dict | None = None,
     sort: str = "relevance",
     page_number: int = 1,
-    page_size: int = 24,
+    page_size: int = settings.SEARCH["PAGE_SIZE"],
     parse: bool = True,
     signals: tuple[str, ...] = ("lexical", "semantic", "picture"),
 ) -> SearchResult:
@@ -203,7 +203,7 @@ def product_search(
         parsed_filters=parsed_filters,
         page=page,
         hits=hits,
-        facets=facets_count(products=Product.objects.filter(pk__in=[pk for pk, _, _ in ranked])),
+        facets=facets_of(product_ids=[pk for pk, _, _ in ranked]),
         terms=query_terms(text=ranked_text),
         corrected=corrected,
         suggestions=suggestions,
@@ -228,7 +228,7 @@ def product_image_search(
         parsed_filters={},
         page=page,
         hits=hits,
-        facets=facets_count(products=Product.objects.filter(pk__in=[pk for pk, _, _ in ranked])),
+        facets=facets_of(product_ids=[pk for pk, _, _ in ranked]),
         terms=[],
     )
 
