@@ -179,7 +179,7 @@ ML_EMBED_BATCH_SIZE = env.int("ML_EMBED_BATCH_SIZE", default=64)
 # off until CLIP weights are installed and the evaluation shows it helps.
 SEARCH = {
     "WEIGHTS": {
-        "lexical": env.float("SEARCH_WEIGHT_LEXICAL", default=2.0),
+        "lexical": env.float("SEARCH_WEIGHT_LEXICAL", default=0.25),
         "semantic": env.float("SEARCH_WEIGHT_SEMANTIC", default=1.0),
         "picture": env.float("SEARCH_WEIGHT_PICTURE", default=0.0),
     },

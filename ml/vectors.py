@@ -24,6 +24,8 @@ def vector_nearest(
         cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(ef_search)])
         rows = list(nearest[:k])
         if filtered and len(rows) < (k if at_least is None else at_least):
+            # Exact: the filter's own indexes find its rows (bitmap scans stay on), every
+            # kept row is measured, and HNSW is out of the plan.
             cursor.execute("SET LOCAL enable_indexscan = off")
             rows = list(nearest[:k])
     return rows

@@ -20,6 +20,9 @@ from ml.vectors import vector_nearest
 TERM = re.compile(r"\w+", re.UNICODE)
 EXCLUDED = re.compile(r"(?:^|\s)-(\w+)", re.UNICODE)
 MAX_TERMS = 12
+STOP_WORDS = frozenset(
+    "a an and are as at be but by for from has have i in is it its my of on or so that the their this to was with you your".split()
+)
 RRF_K = 60
 
 
@@ -46,7 +49,11 @@ def lexical_rank(*, base: QuerySet, text: str, limit: int) -> list[tuple[int, in
         return []
     # websearch syntax: every word, "quoted phrases", OR, and -exclusions, as shoppers type them.
     every_word = SearchQuery(text, search_type="websearch", config="english")
-    any_word = reduce(or_, (SearchQuery(term, search_type="plain", config="english") for term in terms))
+    # Below the documents with every word come those with some: with three words or more,
+    # at least two of them, which keeps long queries from ranking half the catalog.
+    content = [term for term in terms if term not in STOP_WORDS] or terms
+    groups = [f"{a} {b}" for position, a in enumerate(content) for b in content[position + 1 :]] if len(content) >= 3 else content
+    any_word = reduce(or_, (SearchQuery(group, search_type="plain", config="english") for group in groups))
     phrase = text.strip()
     exactness = Case(
         When(title__iexact=phrase, then=Value(2)),

@@ -38,7 +38,9 @@ def spelling_correct(*, text: str) -> str | None:
     for word in text.split():
         lowered = word.lower().strip(",.!?")
         if len(lowered) >= 4 and lowered.isalpha() and lowered not in vocabulary:
-            match = difflib.get_close_matches(lowered, vocabulary, n=1, cutoff=0.8)
+            # A typo rarely changes the first letter or the length by more than two.
+            near = [w for w in vocabulary if w[0] == lowered[0] and abs(len(w) - len(lowered)) <= 2]
+            match = difflib.get_close_matches(lowered, near, n=1, cutoff=0.8)
             if match:
                 words.append(match[0])
                 changed = True

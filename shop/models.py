@@ -162,6 +162,11 @@ class Product(models.Model):
             models.Index(fields=["category", "is_active"]),
             models.Index(fields=["is_active", "-created_at"]),
             models.Index(fields=["brand", "is_active"], name="product_brand_active"),
+            # Filters of search and browsing; they also keep an exact vector scan of a narrow filter cheap.
+            models.Index(fields=["price"], name="product_price"),
+            models.Index(fields=["colour"], name="product_colour"),
+            models.Index(fields=["age_group"], name="product_age_group"),
+            models.Index(fields=["rating_average"], name="product_rating"),
             GinIndex(fields=["search_document"], name="product_search_document"),
             HnswIndex(
                 name="product_text_hnsw",
