@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "reviews",
     "ml",
     "search",
+    "recommender",
 ]
 
 MIDDLEWARE = [
@@ -188,6 +189,12 @@ SEARCH = {
     "VECTOR_CANDIDATES": 100,
     "PAGE_SIZE": 24,
 }
+# Recommender (recommender/): training settings per data set, chosen on the evaluation (see README).
+RECOMMENDER_TRAINING = {
+    "demo": {"epochs": 6, "batch_size": 512, "temperature": 0.1, "logq_weight": 1.0},
+    "movielens-100k": {"epochs": 12, "batch_size": 1024, "temperature": 0.07, "use_text": False},
+}
+
 UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 UPLOAD_MAX_PIXELS = 40_000_000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

