@@ -358,7 +358,7 @@ def two_tower_evaluate(*, dataset: EvaluationSet, config: TwoTowerConfig, device
 def popularity_evaluate(*, dataset: EvaluationSet) -> Scores:
     started = time.perf_counter()
     counts = np.zeros(len(dataset.items))
-    for _, row, weight in dataset.interactions:
+    for _, row, _ in dataset.interactions:
         counts[row] += 1
     scores = np.tile(counts, (len(dataset.relevant), 1))
     measured = ranking_scores(top=top_k(scores=scores, seen=dataset.seen), relevant=dataset.relevant)
