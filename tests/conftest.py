@@ -1,4 +1,5 @@
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -12,7 +13,8 @@ from config.services import redis_answers
 # Tests use their own Redis database so that a developer's running shop keeps its cache and
 # queues. pytest-django has loaded the settings already, but caches and the Celery app read
 # them lazily, so switching the URL here takes effect before anything connects.
-TEST_REDIS_URL = urlunsplit(urlsplit(settings.REDIS_URL)._replace(path="/15"))
+# TEST_REDIS_DB lets two checkouts run their suites at once without sharing queues.
+TEST_REDIS_URL = urlunsplit(urlsplit(settings.REDIS_URL)._replace(path=f"/{os.environ.get('TEST_REDIS_DB', '15')}"))
 settings.REDIS_URL = settings.CELERY_BROKER_URL = settings.CELERY_RESULT_BACKEND = TEST_REDIS_URL
 settings.CACHES["default"].update(
     {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": TEST_REDIS_URL, "KEY_PREFIX": "test"}
