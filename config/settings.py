@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from celery.schedules import crontab
 from kombu import Queue
 
 from config.services import embedded_postgres_settings, redis_answers
@@ -145,6 +146,16 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Model artifacts (ml/artifacts.py). Production may point ARTIFACT_STORAGE_BACKEND at
+    # django-storages' S3 backend (storages.backends.s3.S3Storage, configured by its AWS_* settings).
+    "artifacts": {
+        "BACKEND": env.str("ARTIFACT_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": (
+            {"location": env.str("ARTIFACTS_DIR", default=str(VAR_DIR / "artifacts"))}
+            if not env.str("ARTIFACT_STORAGE_BACKEND", default="")
+            else {}
+        ),
+    },
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -193,6 +204,23 @@ SEARCH = {
 RECOMMENDER_TRAINING = {
     "demo": {"epochs": 6, "batch_size": 512, "temperature": 0.1, "logq_weight": 1.0},
     "movielens-100k": {"epochs": 12, "batch_size": 1024, "temperature": 0.07, "use_text": False},
+}
+
+# The shop's own model is trained with the "demo" settings above, on events before the last
+# HOLDOUT_DAYS and judged on those days; the pipeline runs nightly at SCHEDULE_HOUR (UTC).
+RECOMMENDER = {
+    "HOLDOUT_DAYS": env.int("RECOMMENDER_HOLDOUT_DAYS", default=14),
+    "SCHEDULE_HOUR": env.int("RECOMMENDER_SCHEDULE_HOUR", default=3),
+    "TRENDING_DAYS": 14,
+    "TRENDING_CACHE_SECONDS": 300,
+    "PER_CATEGORY": 3,
+    "REASON_MIN_SIMILARITY": 0.5,
+}
+CELERY_BEAT_SCHEDULE = {
+    "recommender-nightly-training": {
+        "task": "recommender.tasks.training_run_scheduled_task",
+        "schedule": crontab(hour=RECOMMENDER["SCHEDULE_HOUR"], minute=0),
+    },
 }
 
 UPLOAD_MAX_BYTES = 10 * 1024 * 1024

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from recommender import api as recommender_api
 from search import api as search_api
 
 admin.site.site_header = "Shop administration"
@@ -16,6 +17,9 @@ urlpatterns = [
     path("search/", include("search.urls")),
     path("api/search/", search_api.SearchAPIView.as_view(), name="api-search"),
     path("api/search/image/", search_api.ImageSearchAPIView.as_view(), name="api-search-image"),
+    path("api/recommendations/", recommender_api.RecommendationsAPIView.as_view(), name="api-recommendations"),
+    path("api/products/<int:pk>/similar/", recommender_api.SimilarProductsAPIView.as_view(), name="api-product-similar"),
+    path("", include("recommender.urls")),
     path("", include("shop.urls")),
 ]
 if not settings.PRODUCTION:

@@ -12,13 +12,20 @@ FILTERED_WIDENING = 4
 
 
 def vector_nearest(
-    *, queryset: QuerySet, field: str, vector, k: int, filtered: bool = False, at_least: int | None = None
+    *,
+    queryset: QuerySet,
+    field: str,
+    vector,
+    k: int,
+    filtered: bool = False,
+    at_least: int | None = None,
+    key: str = "pk",
 ) -> list[tuple[int, float]]:
-    """(pk, cosine distance) of up to k rows of `queryset` nearest to `vector`, nearest first.
+    """(`key`, cosine distance) of up to k rows of `queryset` nearest to `vector`, nearest first.
 
     With `filtered`, at least `at_least` rows (default k) come back whenever that many match.
     """
-    nearest = queryset.annotate(distance=CosineDistance(field, vector)).order_by("distance").values_list("pk", "distance")
+    nearest = queryset.annotate(distance=CosineDistance(field, vector)).order_by("distance").values_list(key, "distance")
     ef_search = min(max(k, 40) * (FILTERED_WIDENING if filtered else 1), 1000)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(ef_search)])

@@ -8,7 +8,7 @@ split, seed 42, every rating an implicit positive, already-rated items removed).
 import math
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -19,13 +19,14 @@ from recommender.features import (
     HISTORY_LENGTH,
     KIND_WEIGHTS,
     POSITIVE_KINDS,
+    PREFERRED_CATEGORIES,
     Event,
     ItemRow,
     Vocabulary,
-    item_features,
+    item_rows_load,
     user_features,
 )
-from recommender.model import TrainingData, TwoTowerConfig, item_table, two_tower_train
+from recommender.model import TrainingData, TwoTower, TwoTowerConfig, item_table, item_tensors, two_tower_train
 
 CUTOFF = 10
 HOLDOUT_DAYS = 14
@@ -51,6 +52,14 @@ class EvaluationSet:
     relevant: list[set[int]]
     interactions: list[tuple[int, int, float]]
     """(user, item row, weight) of the training side, for the baselines."""
+    vocabulary: Vocabulary | None = None
+    popularity: dict[int, int] = field(default_factory=dict)
+    data_start: datetime | None = None
+    split: datetime | None = None
+    user_ids: list[int] = field(default_factory=list)
+    """The shop's user id of each evaluated user (demo only)."""
+    user_preferred_ids: list[list[int]] = field(default_factory=list)
+    """Their onboarding category ids, for scoring a model with another vocabulary."""
 
 
 @dataclass
@@ -112,53 +121,24 @@ def _padded(rows: list[list[int]], weights: list[list[float]], length: int) -> t
     return history, weight
 
 
-def _item_tensors(*, items: list[ItemRow], vocabulary: Vocabulary, popularity: dict[int, int]) -> dict[str, torch.Tensor]:
-    features = item_features(items=items, vocabulary=vocabulary, popularity=popularity)
-    return {
-        "ids": torch.tensor(features.ids),
-        "categorical": torch.tensor(features.categorical),
-        "price": torch.tensor(features.price),
-        "popularity": torch.tensor(features.popularity),
-        "text": torch.tensor(features.text),
-        "has_text": torch.tensor(features.has_text),
-    }
+def demo_evaluation_set(*, now: datetime | None = None, holdout_days: int = HOLDOUT_DAYS) -> EvaluationSet:
+    """The shop's own interactions: train before the last `holdout_days`, judge purchases and carts in them."""
+    from django.db.models import Max, Min
 
+    from shop.models import CustomerProfile, Interaction
 
-def demo_evaluation_set() -> EvaluationSet:
-    """The shop's own interactions: train before the last 14 days, judge purchases and carts in them."""
-    from django.db.models import Max
-
-    from shop.models import CustomerProfile, Interaction, Product
-
-    products = list(
-        Product.objects.filter(is_active=True)
-        .select_related("category")
-        .only("pk", "category__path", "category_id", "brand", "price", "colour", "material", "age_group", "text_embedding")
-    )
-    if not products:
+    items = item_rows_load()
+    if not items:
         raise DatasetUnavailable("The shop has no products; run manage.py seed_demo first.")
-    last = Interaction.objects.aggregate(last=Max("created_at"))["last"]
-    if last is None:
+    window = Interaction.objects.filter(user__isnull=False).aggregate(first=Min("created_at"), last=Max("created_at"))
+    if window["last"] is None:
         raise DatasetUnavailable("The shop has no interactions yet; run manage.py seed_demo first.")
-    from shop.models import Category
-
-    root_ids = dict(Category.objects.filter(parent__isnull=True).values_list("slug", "pk"))
-    items = [
-        ItemRow(
-            product_id=p.pk,
-            category_id=p.category_id,
-            department_id=root_ids.get(p.category.path.split("/", 1)[0], 0),
-            brand=p.brand,
-            price=float(p.price),
-            colour=p.colour,
-            material=p.material,
-            age_group=p.age_group,
-            text_vector=p.text_embedding,
-        )
-        for p in products
-    ]
     row_of = {item.product_id: row for row, item in enumerate(items)}
-    split = last - timedelta(days=HOLDOUT_DAYS)
+    split = (now or window["last"]) - timedelta(days=holdout_days)
+    if split <= window["first"]:
+        raise DatasetUnavailable(
+            f"All interactions fall in the last {holdout_days} days: there is nothing to train on before the held-out window."
+        )
     events_by_user: dict[int, list[Event]] = {}
     for user_id, product_id, kind, at in (
         Interaction.objects.filter(user__isnull=False, product_id__in=row_of)
@@ -179,9 +159,13 @@ def demo_evaluation_set() -> EvaluationSet:
         for profile in CustomerProfile.objects.prefetch_related("preferred_categories").filter(user_id__in=events_by_user)
     }
 
+    def preferred_ids(user_id: int) -> list[int]:
+        profile = profiles.get(user_id)
+        return [c.pk for c in profile.preferred_categories.all()] if profile else []
+
     def features_at(user_id: int, events: list[Event], at, target: int | None = None) -> tuple[list[int], list[float], list[int], float]:
         profile = profiles.get(user_id)
-        preferred = [c.pk for c in profile.preferred_categories.all()] if profile else []
+        preferred = preferred_ids(user_id)
         features = user_features(
             events=events,
             at=at,
@@ -195,6 +179,7 @@ def demo_evaluation_set() -> EvaluationSet:
     example_items, histories, weights, preferred_rows, profile_rows = [], [], [], [], []
     eval_histories, eval_weights, eval_preferred, eval_profile, seen, relevant = [], [], [], [], [], []
     interactions: list[tuple[int, int, float]] = []
+    user_ids, user_preferred_ids = [], []
     evaluated_user = 0
     for user_id, events in events_by_user.items():
         train = [event for event in events if event.at < split]
@@ -216,18 +201,20 @@ def demo_evaluation_set() -> EvaluationSet:
             eval_profile.append(profile)
             seen.append(bought)
             relevant.append(truth - bought)
+            user_ids.append(user_id)
+            user_preferred_ids.append(preferred_ids(user_id))
             for event in train:
                 interactions.append((evaluated_user, row_of[event.product_id], KIND_WEIGHTS.get(event.kind, 0.0)))
             evaluated_user += 1
 
     history, weight = _padded(histories, weights, HISTORY_LENGTH)
-    preferred = _padded(preferred_rows, [[1.0] * len(p) for p in preferred_rows], 8)[0].clip(min=0)
+    preferred = _padded(preferred_rows, [[1.0] * len(p) for p in preferred_rows], PREFERRED_CATEGORIES)[0].clip(min=0)
     user_history, user_weights = _padded(eval_histories, eval_weights, HISTORY_LENGTH)
     return EvaluationSet(
         name="demo",
         items=items,
         train=TrainingData(
-            items=_item_tensors(items=items, vocabulary=vocabulary, popularity=popularity),
+            items=item_tensors(items=items, vocabulary=vocabulary, popularity=popularity),
             example_items=np.array(example_items, dtype=np.int64),
             history=history,
             weights=weight,
@@ -236,11 +223,17 @@ def demo_evaluation_set() -> EvaluationSet:
         ),
         user_history=user_history,
         user_weights=user_weights,
-        user_preferred=_padded(eval_preferred, [[1.0] * len(p) for p in eval_preferred], 8)[0].clip(min=0),
+        user_preferred=_padded(eval_preferred, [[1.0] * len(p) for p in eval_preferred], PREFERRED_CATEGORIES)[0].clip(min=0),
         user_profile=np.array(eval_profile, dtype=np.float32),
         seen=seen,
         relevant=relevant,
         interactions=interactions,
+        vocabulary=vocabulary,
+        popularity=popularity,
+        data_start=window["first"],
+        split=split,
+        user_ids=user_ids,
+        user_preferred_ids=user_preferred_ids,
     )
 
 
@@ -259,7 +252,9 @@ def _decade(year: str) -> int:
     return int(year) // 10 if year.isdigit() else 0
 
 
-def movielens_evaluation_set(*, datasets_dir: Path, history_length: int = 200) -> EvaluationSet:
+def movielens_evaluation_set(*, datasets_dir: Path, history_length: int = 200, training_history: int = 50) -> EvaluationSet:
+    """`training_history` other ratings of the user, drawn at random, stand for the history of each training example:
+    a cheaper step and a dropout of the input; evaluation reads up to `history_length` of them."""
     inter_path, item_path = movielens_files(datasets_dir=datasets_dir)
     ratings = [line.split("\t") for line in inter_path.read_text().splitlines()[1:] if line.strip()]
     genres = {}
@@ -303,11 +298,11 @@ def movielens_evaluation_set(*, datasets_dir: Path, history_length: int = 200) -
     for rated in train_rows:
         for target in rated:
             others = [row for row in rated if row != target]
-            if len(others) > history_length:
-                others = rng.choice(others, history_length, replace=False).tolist()
+            if len(others) > training_history:
+                others = rng.choice(others, training_history, replace=False).tolist()
             example_items.append(target)
             histories.append(others)
-    history, weight = _padded(histories, [[1.0] * len(h) for h in histories], history_length)
+    history, weight = _padded(histories, [[1.0] * len(h) for h in histories], training_history)
     eval_history, eval_weight = _padded(
         [r[:history_length] for r in train_rows], [[1.0] * min(len(r), history_length) for r in train_rows], history_length
     )
@@ -320,7 +315,7 @@ def movielens_evaluation_set(*, datasets_dir: Path, history_length: int = 200) -
         name="movielens-100k",
         items=items,
         train=TrainingData(
-            items=_item_tensors(items=items, vocabulary=vocabulary, popularity=popularity),
+            items=item_tensors(items=items, vocabulary=vocabulary, popularity=popularity),
             example_items=np.array(example_items, dtype=np.int64),
             history=history,
             weights=weight,
@@ -334,23 +329,41 @@ def movielens_evaluation_set(*, datasets_dir: Path, history_length: int = 200) -
         seen=[set(r) for r in train_rows],
         relevant=test_rows,
         interactions=[(user, row, 1.0) for user, rated in enumerate(train_rows) for row in rated],
+        vocabulary=vocabulary,
+        popularity=popularity,
     )
+
+
+def model_scores(*, model: TwoTower, vocabulary: Vocabulary, popularity: dict[int, int], dataset: EvaluationSet) -> Scores:
+    """Held-out scores of a model, with item and user features computed by its own vocabulary and popularity."""
+    if dataset.user_preferred_ids:
+        preferred_rows = [
+            [index for index in (vocabulary.index(feature="category", value=c) for c in sorted(ids)) if index]
+            for ids in dataset.user_preferred_ids
+        ]
+        preferred = _padded(preferred_rows, [[1.0] * len(p) for p in preferred_rows], PREFERRED_CATEGORIES)[0].clip(min=0)
+    else:
+        preferred = dataset.user_preferred
+    device = next(model.parameters()).device
+    items = item_tensors(items=dataset.items, vocabulary=vocabulary, popularity=popularity)
+    with torch.inference_mode():
+        table = item_table(model=model, items=items)
+        history = torch.tensor(dataset.user_history, device=device)
+        users = model.user_vectors(
+            history,
+            items["ids"].to(device)[history.clamp(min=0)],
+            torch.tensor(dataset.user_weights, device=device),
+            torch.tensor(preferred, device=device),
+            torch.tensor(dataset.user_profile, device=device).unsqueeze(-1),
+            table,
+        )
+        scores = (users @ table.T).cpu().numpy()
+    return ranking_scores(top=top_k(scores=scores, seen=dataset.seen), relevant=dataset.relevant)
 
 
 def two_tower_evaluate(*, dataset: EvaluationSet, config: TwoTowerConfig, device: str = "cpu") -> tuple[Scores, list[float]]:
     result = two_tower_train(data=dataset.train, config=config, device=device)
-    model = result.model
-    with torch.inference_mode():
-        table = item_table(model=model, items=dataset.train.items)
-        users = model.user_vectors(
-            torch.tensor(dataset.user_history, device=table.device),
-            torch.tensor(dataset.user_weights, device=table.device),
-            torch.tensor(dataset.user_preferred, device=table.device),
-            torch.tensor(dataset.user_profile, device=table.device).unsqueeze(-1),
-            table,
-        )
-        scores = (users @ table.T).cpu().numpy()
-    measured = ranking_scores(top=top_k(scores=scores, seen=dataset.seen), relevant=dataset.relevant)
+    measured = model_scores(model=result.model, vocabulary=dataset.vocabulary, popularity=dataset.popularity, dataset=dataset)
     measured.seconds = result.seconds
     return measured, result.losses
 

@@ -154,6 +154,7 @@ class Event:
 class UserFeatures:
     history: list[int]
     """Product ids, newest first, at most HISTORY_LENGTH."""
+    kinds: list[str]
     weights: list[float]
     preferred_categories: list[int]
     """Vocabulary indices of onboarding categories, at most PREFERRED_CATEGORIES."""
@@ -183,10 +184,59 @@ def user_features(
         KIND_WEIGHTS.get(event.kind, 0.0) * math.pow(0.5, (at - event.at).total_seconds() / 86400 / HALF_LIFE_DAYS)
         for event in recent
     ]
-    preferred = [vocabulary.index(feature="category", value=c) for c in preferred_category_ids][:PREFERRED_CATEGORIES]
+    preferred = [vocabulary.index(feature="category", value=c) for c in sorted(preferred_category_ids)][:PREFERRED_CATEGORIES]
     return UserFeatures(
         history=[event.product_id for event in recent],
+        kinds=[event.kind for event in recent],
         weights=weights,
         preferred_categories=[index for index in preferred if index],
         onboarding_completed=1.0 if onboarding_completed else 0.0,
+    )
+
+
+def item_rows_load(*, product_ids: Iterable[int] | None = None) -> list[ItemRow]:
+    """The item-feature inputs of active products as the database has them now (all of them, or `product_ids`)."""
+    from shop.models import Category, Product
+
+    root_ids = dict(Category.objects.filter(parent__isnull=True).values_list("slug", "pk"))
+    products = Product.objects.filter(is_active=True)
+    if product_ids is not None:
+        products = products.filter(pk__in=list(product_ids))
+    rows = products.order_by("pk").values_list(
+        "pk", "category_id", "category__path", "brand", "price", "colour", "material", "age_group", "text_embedding"
+    )
+    return [
+        ItemRow(
+            product_id=pk,
+            category_id=category_id,
+            department_id=root_ids.get(path.split("/", 1)[0], 0),
+            brand=brand,
+            price=float(price),
+            colour=colour,
+            material=material,
+            age_group=age_group,
+            text_vector=text_vector,
+        )
+        for pk, category_id, path, brand, price, colour, material, age_group, text_vector in rows.iterator(chunk_size=5000)
+    ]
+
+
+def user_features_load(*, user_id: int, at: datetime, vocabulary: Vocabulary) -> UserFeatures:
+    """Serving's side of `user_features`: the same function over the user's events and profile read now."""
+    from shop.models import CustomerProfile, Interaction
+
+    events = [
+        Event(product_id=product_id, kind=kind, at=created_at)
+        for product_id, kind, created_at in Interaction.objects.filter(user_id=user_id, created_at__lt=at, product__is_active=True)
+        .order_by("-created_at")
+        .values_list("product_id", "kind", "created_at")[:HISTORY_LENGTH]
+    ]
+    profile = CustomerProfile.objects.filter(user_id=user_id).first()
+    preferred = list(profile.preferred_categories.values_list("pk", flat=True)) if profile else []
+    return user_features(
+        events=events,
+        at=at,
+        preferred_category_ids=preferred,
+        onboarding_completed=bool(profile and profile.onboarding_completed),
+        vocabulary=vocabulary,
     )

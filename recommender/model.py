@@ -9,7 +9,16 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from recommender.features import CATEGORICAL_ITEM_FEATURES, ID_BUCKETS, POPULARITY_EDGES, PRICE_EDGES, TEXT_DIMENSIONS
+from recommender.features import (
+    CATEGORICAL_ITEM_FEATURES,
+    ID_BUCKETS,
+    POPULARITY_EDGES,
+    PRICE_EDGES,
+    TEXT_DIMENSIONS,
+    ItemRow,
+    Vocabulary,
+    item_features,
+)
 
 
 @dataclass
@@ -28,6 +37,8 @@ class TwoTowerConfig:
     weight_decay: float = 1e-5
     history_keep: float = 0.8
     """Share of history items kept at random while training, so the tower does not lean on any one."""
+    history_embedding: bool = True
+    """The user tower adds a history-side id embedding to each pooled item representation."""
     seed: int = 7
 
 
@@ -36,13 +47,20 @@ class TwoTower(nn.Module):
         super().__init__()
         self.config = config
         width = config.feature_dimensions
-        self.id_embedding = nn.Embedding(config.id_buckets, width)
+        # The id tables are large (hashed buckets) and each batch touches few rows: sparse
+        # gradients keep the optimiser's work proportional to the rows a batch uses.
+        self.id_embedding = nn.Embedding(config.id_buckets, width, sparse=True)
         self.categorical = nn.ModuleList(nn.Embedding(config.categorical_sizes[name], width) for name in CATEGORICAL_ITEM_FEATURES)
         self.price = nn.Embedding(len(PRICE_EDGES) + 1, width)
         self.popularity = nn.Embedding(len(POPULARITY_EDGES) + 1, width)
         self.text = nn.Linear(TEXT_DIMENSIONS, width)
         item_inputs = width * (4 + len(CATEGORICAL_ITEM_FEATURES))
         self.item_mlp = nn.Sequential(nn.Linear(item_inputs, config.hidden), nn.ReLU(), nn.Linear(config.hidden, config.dimensions))
+        # What an item says about the person who chose it differs from what makes it a good
+        # next pick; a history-side id embedding lets the tower learn the first apart from the second.
+        self.history_id = nn.Embedding(config.id_buckets, config.dimensions, sparse=True) if config.history_embedding else None
+        if self.history_id is not None:
+            nn.init.normal_(self.history_id.weight, std=0.01)
         # The user tower pools item representations of the history, adds the categories
         # picked at onboarding (sharing the item tower's category embedding) and the profile.
         self.user_mlp = nn.Sequential(
@@ -58,14 +76,40 @@ class TwoTower(nn.Module):
         return F.normalize(self.item_mlp(torch.cat(parts, dim=-1)), dim=-1)
 
     def user_vectors(
-        self, history: torch.Tensor, weights: torch.Tensor, preferred: torch.Tensor, profile: torch.Tensor, item_table: torch.Tensor
+        self,
+        history: torch.Tensor,
+        history_ids: torch.Tensor,
+        weights: torch.Tensor,
+        preferred: torch.Tensor,
+        profile: torch.Tensor,
+        item_table: torch.Tensor,
     ) -> torch.Tensor:
-        """`history`: (users, L) rows of `item_table` (the item vectors), −1 for padding; `preferred`: category indices, 0 padding."""
-        mask = (history >= 0).float() * weights
-        pooled = (item_table[history.clamp(min=0)] * mask.unsqueeze(-1)).sum(1) / mask.sum(1, keepdim=True).clamp(min=1e-6)
+        """`history`: (users, L) rows of `item_table` (the item vectors), −1 for padding, and their hashed ids;
+        `preferred`: category indices, 0 padding."""
+        # Weighted sums as embedding bags: far cheaper to differentiate than gathering (users, L, d) tensors.
+        weights = weights * (history >= 0).float()
+        total = weights.sum(1, keepdim=True).clamp(min=1e-6)
+        pooled = F.embedding_bag(history.clamp(min=0), item_table, mode="sum", per_sample_weights=weights)
+        if self.history_id is not None:
+            pooled = pooled + F.embedding_bag(
+                history_ids, self.history_id.weight, mode="sum", per_sample_weights=weights, sparse=True
+            )
+        pooled = pooled / total
         categories = self.categorical[0](preferred) * (preferred > 0).float().unsqueeze(-1)
         preferred_mean = categories.sum(1) / (preferred > 0).float().sum(1, keepdim=True).clamp(min=1)
         return F.normalize(self.user_mlp(torch.cat([pooled, preferred_mean, profile], dim=-1)), dim=-1)
+
+
+def item_tensors(*, items: list[ItemRow], vocabulary: Vocabulary, popularity: dict[int, int]) -> dict[str, torch.Tensor]:
+    features = item_features(items=items, vocabulary=vocabulary, popularity=popularity)
+    return {
+        "ids": torch.tensor(features.ids),
+        "categorical": torch.tensor(features.categorical),
+        "price": torch.tensor(features.price),
+        "popularity": torch.tensor(features.popularity),
+        "text": torch.tensor(features.text),
+        "has_text": torch.tensor(features.has_text),
+    }
 
 
 @dataclass
@@ -91,12 +135,21 @@ class TrainingResult:
 
 
 def two_tower_train(
-    *, data: TrainingData, config: TwoTowerConfig, device: str = "cpu", log: Callable[[str], None] = lambda line: None
+    *,
+    data: TrainingData,
+    config: TwoTowerConfig,
+    device: str = "cpu",
+    on_epoch: Callable[[int, float], None] = lambda epoch, loss: None,
 ) -> TrainingResult:
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     model = TwoTower(config).to(device)
-    optimiser = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+    sparse = [model.id_embedding.weight] + ([model.history_id.weight] if model.history_id is not None else [])
+    dense = [parameter for parameter in model.parameters() if all(parameter is not other for other in sparse)]
+    optimisers = [
+        torch.optim.SparseAdam(sparse, lr=config.learning_rate),
+        torch.optim.AdamW(dense, lr=config.learning_rate, weight_decay=config.weight_decay),
+    ]
     items = {name: tensor.to(device) for name, tensor in data.items.items()}
     counts = np.bincount(data.example_items, minlength=len(items["ids"])).astype(np.float64)
     log_q = torch.tensor(np.log((counts + 1) / (counts + 1).sum()), dtype=torch.float32, device=device)
@@ -114,21 +167,27 @@ def two_tower_train(
         for start in range(0, len(order), config.batch_size):
             batch = order[start : start + config.batch_size]
             positive = targets[batch]
-            needed = torch.unique(torch.cat([positive, history[batch].flatten().clamp(min=0)]))
+            used = torch.zeros(len(items["ids"]), dtype=torch.bool, device=device)
+            used[positive] = True
+            used[history[batch].clamp(min=0).flatten()] = True
+            needed = used.nonzero().squeeze(1)
             table = torch.zeros(len(items["ids"]), config.dimensions, device=device)
             table[needed] = model.item_vectors({name: tensor[needed] for name, tensor in items.items()})
             keep = (torch.rand(history[batch].shape, device=device) < config.history_keep).float()
-            users = model.user_vectors(history[batch], weights[batch] * keep, preferred[batch], profile[batch], table)
+            history_ids = items["ids"][history[batch].clamp(min=0)]
+            users = model.user_vectors(history[batch], history_ids, weights[batch] * keep, preferred[batch], profile[batch], table)
             logits = users @ table[positive].T / config.temperature - config.logq_weight * log_q[positive].unsqueeze(0)
             # The same item twice in a batch is not a negative of itself.
             duplicate = (positive.unsqueeze(0) == positive.unsqueeze(1)) & ~torch.eye(len(positive), dtype=torch.bool, device=device)
             loss = F.cross_entropy(logits.masked_fill(duplicate, -1e9), torch.arange(len(positive), device=device))
-            optimiser.zero_grad()
+            for optimiser in optimisers:
+                optimiser.zero_grad()
             loss.backward()
-            optimiser.step()
+            for optimiser in optimisers:
+                optimiser.step()
             total, batches = total + loss.item(), batches + 1
         result.losses.append(total / max(batches, 1))
-        log(f"epoch {epoch + 1}/{config.epochs}: loss {result.losses[-1]:.4f}")
+        on_epoch(epoch + 1, result.losses[-1])
     result.seconds = time.perf_counter() - started
     model.eval()
     return result

@@ -2,6 +2,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from recommender.selectors import user_recommendations
 from reviews.selectors import rating_summary, review_list
 from shop.models import Interaction
 from shop.selectors import (
@@ -15,12 +16,14 @@ from shop.selectors import (
 from shop.services import interaction_record
 
 PRODUCTS_PER_PAGE = 24
+HOME_PICKS = 12
 REVIEWS_PER_PAGE = 10
 
 
 def home(request: HttpRequest) -> HttpResponse:
     page = Paginator(product_list(sort="newest"), PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "shop/home.html", {"page": page})
+    recommendations = user_recommendations(user_id=request.user.pk if request.user.is_authenticated else None, k=HOME_PICKS)
+    return render(request, "shop/home.html", {"page": page, "recommendations": recommendations})
 
 
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:

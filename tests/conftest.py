@@ -22,12 +22,17 @@ settings.CACHES["default"].update(
 # Tasks run in-process in tests; tests/ml/test_tasks.py runs a real worker over Redis.
 settings.CELERY_TASK_ALWAYS_EAGER = True
 settings.MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="shop-test-media-"))
+settings.STORAGES["artifacts"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": tempfile.mkdtemp(prefix="shop-test-artifacts-")},
+}
 
 
 @pytest.fixture(scope="session", autouse=True)
 def media_cleanup():
     yield
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+    shutil.rmtree(settings.STORAGES["artifacts"]["OPTIONS"]["location"], ignore_errors=True)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -53,6 +58,20 @@ def demo_catalog(django_db_setup, django_db_blocker):
             datasets_dir=settings.DEMO_DATASETS_DIR,
             clothing_wheel=settings.DEMO_CLOTHING_WHEEL,
         )
+
+@pytest.fixture(scope="session")
+def trained_recommender(demo_catalog, django_db_blocker):
+    """One full run of the training pipeline on the demo shop; its model is live for the tests that read it."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from recommender.models import ModelVersion
+
+    with django_db_blocker.unblock():
+        call_command("train_recommender", "--wait", stdout=StringIO())
+        return ModelVersion.objects.get(is_live=True)
+
 
 TINY_CLIP = {
     "embed_dim": 512,

@@ -89,19 +89,23 @@ def categories_ensure(*, clothing_leaves: list[str]) -> dict[str, int]:
 
 
 def products_ensure(
-    *, specs: list[ProductSpec], category_ids: dict[str, int], progress: Progress
+    *, specs: list[ProductSpec], category_ids: dict[str, int], progress: Progress, pictures: bool = True
 ) -> tuple[dict[str, int], set[str]]:
-    """Insert the products that do not exist yet, each with its picture; returns (SKU → id, SKUs created)."""
+    """Insert the products that do not exist yet, each with its picture unless `pictures` is off (benchmarks);
+    returns (SKU → id, SKUs created)."""
     existing = set(Product.objects.filter(sku__in=[s.sku for s in specs]).values_list("sku", flat=True))
     missing = [spec for spec in specs if spec.sku not in existing]
     category_names = {c.pk: c.names_path for c in Category.objects.select_related("parent__parent__parent")}
     now = timezone.now()
     batch: list[Product] = []
     for spec in progress(missing, desc="products", unit="product"):
-        name = f"products/demo/{spec.sku.lower()}.png"
-        if default_storage.exists(name):
-            default_storage.delete(name)
-        png = product_image_draw(shape=spec.shape, colour=spec.colour, rng=random.Random(spec.sku))
+        image = ""
+        if pictures:
+            image = f"products/demo/{spec.sku.lower()}.png"
+            if default_storage.exists(image):
+                default_storage.delete(image)
+            png = product_image_draw(shape=spec.shape, colour=spec.colour, rng=random.Random(spec.sku))
+            image = default_storage.save(image, ContentFile(png))
         batch.append(
             Product(
                 sku=spec.sku,
@@ -117,7 +121,7 @@ def products_ensure(
                 material=spec.material,
                 size=spec.size,
                 age_group=spec.age_group,
-                image=default_storage.save(name, ContentFile(png)),
+                image=image,
                 created_at=now - datetime.timedelta(days=spec.days_old),
             )
         )
@@ -262,6 +266,7 @@ def demo_seed(
     datasets_dir=None,
     clothing_wheel: str = "",
     embed: bool = True,
+    pictures: bool = True,
     progress: Progress = _no_progress,
     log: Callable[[str], None] = lambda message: None,
 ) -> SeedReport:
@@ -282,7 +287,9 @@ def demo_seed(
     specs = catalog_specs_build(seed=seed, count=products) + [item.spec for item in items]
     with transaction.atomic():
         report.category_ids = categories_ensure(clothing_leaves=sorted({item.leaf_name for item in items}))
-        product_ids, created_skus = products_ensure(specs=specs, category_ids=report.category_ids, progress=progress)
+        product_ids, created_skus = products_ensure(
+            specs=specs, category_ids=report.category_ids, progress=progress, pictures=pictures
+        )
         report.products_created = len(created_skus)
         report.tastes = shopper_tastes_build(seed=seed, count=users, specs=specs)
         user_ids, new_shoppers = shoppers_ensure(tastes=report.tastes, category_ids=report.category_ids)

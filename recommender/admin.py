@@ -1,0 +1,203 @@
+from django.contrib import admin, messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from recommender.models import ItemVector, ModelVersion, TrainingRun
+from recommender.registry import ModelUnavailable
+from recommender.services import (
+    STAGES,
+    TrainingInProgress,
+    model_version_activate,
+    model_version_rollback,
+    training_run_abandon,
+    training_run_start,
+)
+
+LOSS_CHART_WIDTH, LOSS_CHART_HEIGHT, LOSS_CHART_MARGIN = 480, 200, 36
+METRIC_ORDER = ("two-tower", "live", "als (implicit)", "popularity")
+
+
+def loss_chart(*, losses: list[float]) -> dict | None:
+    """Coordinates of the loss curve for the run page's SVG: epochs left to right, loss top to bottom."""
+    if not losses:
+        return None
+    low, high = min(losses), max(losses)
+    span = (high - low) or 1.0
+    inner_w = LOSS_CHART_WIDTH - 2 * LOSS_CHART_MARGIN
+    inner_h = LOSS_CHART_HEIGHT - 2 * LOSS_CHART_MARGIN
+    step = inner_w / max(len(losses) - 1, 1)
+    points = [
+        (round(LOSS_CHART_MARGIN + index * step, 1), round(LOSS_CHART_MARGIN + (high - loss) / span * inner_h, 1))
+        for index, loss in enumerate(losses)
+    ]
+    return {
+        "width": LOSS_CHART_WIDTH,
+        "height": LOSS_CHART_HEIGHT,
+        "points": " ".join(f"{x},{y}" for x, y in points),
+        "dots": [{"x": x, "y": y, "epoch": index + 1, "loss": losses[index]} for index, (x, y) in enumerate(points)],
+        "high": high,
+        "low": low,
+        "left": LOSS_CHART_MARGIN,
+        "right": LOSS_CHART_WIDTH - LOSS_CHART_MARGIN,
+        "top": LOSS_CHART_MARGIN,
+        "bottom": LOSS_CHART_HEIGHT - LOSS_CHART_MARGIN,
+        "epochs": len(losses),
+    }
+
+
+def _metric_cells(row: dict) -> dict:
+    return {
+        "ndcg": row.get("ndcg@10"),
+        "precision": row.get("precision@10"),
+        "recall": row.get("recall@10"),
+        "map": row.get("map@10"),
+        "version": row.get("version"),
+    }
+
+
+@admin.register(TrainingRun)
+class TrainingRunAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "status", "stage", "trigger", "created_at", "held_out_ndcg", "published", "short_error")
+    list_filter = ("status", "trigger", "published")
+    actions = ("train_again", "abandon")
+    change_list_template = "admin/recommender/trainingrun/change_list.html"
+    change_form_template = "admin/recommender/trainingrun/change_form.html"
+    readonly_fields = ("status", "stage", "trigger", "force_publish", "started_by", "created_at", "finished_at", "data_start", "data_end", "published", "error")
+    fields = readonly_fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="nDCG@10 (held out)")
+    def held_out_ndcg(self, run: TrainingRun) -> str:
+        value = (run.metrics.get("two-tower") or {}).get("ndcg@10")
+        return "—" if value is None else f"{value:.4f}"
+
+    @admin.display(description="Error")
+    def short_error(self, run: TrainingRun) -> str:
+        return run.error[:80]
+
+    def get_urls(self):
+        return [
+            path("train/", self.admin_site.admin_view(self.train_view), name="recommender_trainingrun_train"),
+        ] + super().get_urls()
+
+    def _start(self, request: HttpRequest, *, force_publish: bool) -> TrainingRun | None:
+        try:
+            run = training_run_start(trigger=TrainingRun.Trigger.ADMIN, started_by=request.user, force_publish=force_publish)
+        except TrainingInProgress as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return None
+        self.message_user(
+            request,
+            format_html(
+                'Training run {} queued on the ml queue{}. <a href="{}">Follow its stages</a>.',
+                run.pk,
+                " (publishes even if the live model scores higher)" if force_publish else "",
+                reverse("admin:recommender_trainingrun_change", args=[run.pk]),
+            ),
+            messages.SUCCESS,
+        )
+        return run
+
+    def train_view(self, request: HttpRequest):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not request.user.has_perm("recommender.add_trainingrun") and not request.user.is_superuser:
+            self.message_user(request, "You may not start training runs.", messages.ERROR)
+        else:
+            self._start(request, force_publish=request.POST.get("force_publish") == "1")
+        return HttpResponseRedirect(reverse("admin:recommender_trainingrun_changelist"))
+
+    @admin.action(description="Train again: start a new run with the same publish rule")
+    def train_again(self, request: HttpRequest, queryset) -> None:
+        self._start(request, force_publish=any(queryset.values_list("force_publish", flat=True)))
+
+    @admin.action(description="Stop the selected runs that are in progress (a worker died, or they hang)")
+    def abandon(self, request: HttpRequest, queryset) -> None:
+        stopped = 0
+        for run in queryset.filter(in_progress=True):
+            training_run_abandon(run=run, reason=f"stopped in admin by {request.user}")
+            stopped += 1
+        self.message_user(request, f"{stopped} run(s) stopped; the live model keeps serving." if stopped else "None of the selected runs is in progress.")
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None):
+        run = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if run is not None:
+            extra.update(
+                stages=[
+                    {"name": TrainingRun.Stage(stage).label, **run.stages.get(stage, {"status": "waiting"})}
+                    for stage in STAGES
+                ],
+                metrics=[(name, _metric_cells(run.metrics[name])) for name in METRIC_ORDER if name in run.metrics],
+                loss_chart=loss_chart(losses=run.losses),
+                in_progress=bool(run.in_progress),
+            )
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "live", "created_at", "published_at", "ndcg", "items", "feature_schema_hash", "run_link")
+    actions = ("activate", "rollback")
+    readonly_fields = ("run", "artifact", "feature_schema_hash", "metrics", "data_start", "data_end", "items", "created_at", "published_at")
+    fields = readonly_fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="Live", boolean=True)
+    def live(self, version: ModelVersion) -> bool:
+        return bool(version.is_live)
+
+    @admin.display(description="nDCG@10 (held out)")
+    def ndcg(self, version: ModelVersion) -> str:
+        value = version.held_out_ndcg
+        return "—" if value is None else f"{value:.4f}"
+
+    @admin.display(description="Run")
+    def run_link(self, version: ModelVersion) -> str:
+        return format_html('<a href="{}">run {}</a>', reverse("admin:recommender_trainingrun_change", args=[version.run_id]), version.run_id)
+
+    @admin.action(description="Activate the selected version (it serves from the next request)")
+    def activate(self, request: HttpRequest, queryset) -> None:
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one version to activate.", messages.ERROR)
+            return
+        version = queryset.get()
+        if ItemVector.objects.filter(version=version).exists():
+            try:
+                model_version_activate(version=version)
+            except ModelUnavailable as error:
+                self.message_user(request, str(error), messages.ERROR)
+                return
+            self.message_user(request, f"{version} is live.", messages.SUCCESS)
+            return
+        from recommender.tasks import model_version_activate_task
+
+        transaction.on_commit(lambda: model_version_activate_task.delay(version.pk))
+        self.message_user(request, f"{version} has no item vectors any more: they are being recomputed, then it goes live.")
+
+    @admin.action(description="Roll back to the version that was live before the current one")
+    def rollback(self, request: HttpRequest, queryset) -> None:
+        try:
+            version = model_version_rollback()
+        except ModelUnavailable as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        self.message_user(request, f"Rolled back: {version} is live again.", messages.SUCCESS)

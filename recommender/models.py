@@ -1,0 +1,105 @@
+"""The recommender's registry: training runs, the model versions they register, and item vectors."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from pgvector.django import HnswIndex, VectorField
+
+ITEM_VECTOR_DIMENSIONS = 64
+
+
+class TrainingRun(models.Model):
+    """One pass through the pipeline; each stage writes its status, duration, log and figures here."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    class Stage(models.TextChoices):
+        SNAPSHOT = "snapshot", "Snapshot features"
+        TRAIN = "train", "Train"
+        EVALUATE = "evaluate", "Evaluate"
+        REGISTER = "register", "Register version"
+        EMBED = "embed", "Embed items"
+        PUBLISH = "publish", "Publish"
+
+    class Trigger(models.TextChoices):
+        ADMIN = "admin"
+        SCHEDULE = "schedule"
+        COMMAND = "command"
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # True while queued or running, NULL afterwards: the unique constraint allows one such row.
+    in_progress = models.BooleanField(null=True, default=True, editable=False)
+    stage = models.CharField(max_length=10, choices=Stage.choices, blank=True)
+    trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.COMMAND)
+    force_publish = models.BooleanField(default=False, help_text="Publish even if the live model scores higher.")
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    stages = models.JSONField(default=dict, blank=True, help_text="Per stage: status, started, seconds, figures.")
+    log = models.TextField(blank=True)
+    losses = models.JSONField(default=list, blank=True)
+    metrics = models.JSONField(default=dict, blank=True, help_text="Held-out scores of the new model, the live one and the baselines.")
+    error = models.TextField(blank=True)
+    published = models.BooleanField(default=False)
+    data_start = models.DateTimeField(null=True, blank=True)
+    data_end = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["in_progress"], condition=Q(in_progress=True), name="one_training_run_at_a_time"),
+            models.CheckConstraint(
+                condition=Q(in_progress=True, status__in=["queued", "running"])
+                | Q(in_progress__isnull=True, status__in=["succeeded", "failed"]),
+                name="training_run_in_progress_matches_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Training run {self.pk} ({self.status})"
+
+
+class ModelVersion(models.Model):
+    run = models.OneToOneField(TrainingRun, on_delete=models.PROTECT, related_name="model_version")
+    artifact = models.CharField(max_length=300, help_text="Path in the artifact storage.")
+    feature_schema_hash = models.CharField(max_length=16)
+    metrics = models.JSONField(default=dict)
+    data_start = models.DateTimeField(null=True, blank=True)
+    data_end = models.DateTimeField()
+    items = models.PositiveIntegerField(default=0)
+    # True for the one version serving now, NULL otherwise (unique among the True ones).
+    is_live = models.BooleanField(null=True, default=None, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_live"], condition=Q(is_live=True), name="one_live_model_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Model v{self.pk}"
+
+    @property
+    def held_out_ndcg(self) -> float | None:
+        return (self.metrics.get("two-tower") or {}).get("ndcg@10")
+
+
+class ItemVector(models.Model):
+    """The item tower's vector of a product under one model version; serving reads the live version's."""
+
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="item_vectors")
+    product = models.ForeignKey("shop.Product", on_delete=models.CASCADE, related_name="+")
+    vector = VectorField(dimensions=ITEM_VECTOR_DIMENSIONS)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "product"], name="one_vector_per_product_and_version")]
+        indexes = [
+            HnswIndex(name="item_vector_hnsw", fields=["vector"], m=16, ef_construction=64, opclasses=["vector_cosine_ops"]),
+        ]

@@ -1,0 +1,275 @@
+"""Serving: what a shopper is recommended, trending items, similar items and co-purchases.
+
+A user's recommendations are computed at request time: the user tower runs on the features
+`recommender.features` computes from the current history, and the nearest item vectors of
+the live version come from the HNSW index, so the next page reflects the last click.
+"""
+
+from dataclasses import dataclass, field
+from itertools import zip_longest
+from datetime import datetime, timedelta
+
+import numpy as np
+import torch
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Case, Count, F, FloatField, Q, Subquery, Sum, Value, When
+from django.utils import timezone
+
+from ml.vectors import vector_nearest
+from recommender.features import HISTORY_LENGTH, KIND_WEIGHTS, PREFERRED_CATEGORIES, item_rows_load, user_features_load
+from recommender.model import item_table
+from recommender.models import ItemVector, ModelVersion
+from recommender.registry import ModelUnavailable, live_model_get
+from shop.models import CustomerProfile, Interaction, Product
+
+TRENDING_CACHE_KEY = "recommender:trending:v1"
+TRENDING_POOL = 200
+CANDIDATE_WIDENING = 4
+REASON_VERBS = {"view": "viewed", "cart": "added", "purchase": "bought", "rating": "liked"}
+
+
+@dataclass
+class Recommendation:
+    product: Product
+    score: float
+    reason: str = ""
+
+
+@dataclass
+class Recommendations:
+    items: list[Recommendation] = field(default_factory=list)
+    source: str = "trending"
+    """"model" (the two-tower model) or "trending"."""
+    note: str = ""
+    """Why the shopper sees trending items instead, when they do."""
+    version_id: int | None = None
+
+
+def _available_products():
+    return Product.objects.filter(is_active=True, stock__gt=0)
+
+
+def trending_product_ids() -> list[int]:
+    """Products ranked by recent interest: kind-weighted events of the last days, newer ones counting more."""
+    cached = cache.get(TRENDING_CACHE_KEY)
+    if cached is not None:
+        return cached
+    ranked = trending_product_ids_compute()
+    cache.set(TRENDING_CACHE_KEY, ranked, settings.RECOMMENDER["TRENDING_CACHE_SECONDS"])
+    return ranked
+
+
+def trending_product_ids_compute(*, now: datetime | None = None) -> list[int]:
+    now = now or timezone.now()
+    kind_weight = Case(*(When(kind=kind, then=Value(weight)) for kind, weight in KIND_WEIGHTS.items()), default=Value(0.0))
+    recency = Case(
+        When(created_at__gte=now - timedelta(days=1), then=Value(1.0)),
+        When(created_at__gte=now - timedelta(days=3), then=Value(0.6)),
+        When(created_at__gte=now - timedelta(days=7), then=Value(0.35)),
+        default=Value(0.15),
+        output_field=FloatField(),
+    )
+    return list(
+        Interaction.objects.filter(created_at__gte=now - timedelta(days=settings.RECOMMENDER["TRENDING_DAYS"]))
+        .values("product_id")
+        .annotate(heat=Sum(kind_weight * recency, output_field=FloatField()))
+        .order_by("-heat", "product_id")
+        .values_list("product_id", flat=True)[:TRENDING_POOL]
+    )
+
+
+def trending_products(*, k: int, exclude_ids: set[int] = frozenset(), category_ids: list[int] | None = None) -> list[Product]:
+    """The top of the trending list still for sale; when it runs short (a quiet shop), the newest products fill in."""
+    ranked = [pk for pk in trending_product_ids() if pk not in exclude_ids]
+    available = _available_products().select_related("category")
+    if category_ids:
+        available = available.filter(category_id__in=category_ids)
+    by_id = available.in_bulk(ranked)
+    products = [by_id[pk] for pk in ranked if pk in by_id][:k]
+    if len(products) < k:
+        taken = {p.pk for p in products} | set(exclude_ids)
+        products += list(available.exclude(pk__in=taken).order_by("-created_at", "pk")[: k - len(products)])
+    return products
+
+
+def _trending(*, k: int, note: str) -> Recommendations:
+    return Recommendations(items=[Recommendation(product=p, score=0.0) for p in trending_products(k=k)], note=note)
+
+
+def live_version_id() -> int | None:
+    return ModelVersion.objects.filter(is_live=True).values_list("pk", flat=True).first()
+
+
+def user_recommendations(*, user_id: int | None, k: int = 12, at: datetime | None = None) -> Recommendations:
+    """What the shopper sees under "Recommended for you": the model's picks, or trending items with the reason why."""
+    if user_id is None:
+        return _trending(k=k, note="Sign in and browse a little: recommendations follow what you look at.")
+    try:
+        live = live_model_get()
+    except ModelUnavailable:
+        return _trending(k=k, note="Popular right now. Personal picks appear once the recommender has been trained.")
+    at = at or timezone.now()
+    features = user_features_load(user_id=user_id, at=at, vocabulary=live.vocabulary)
+    if not features.history and not features.preferred_categories:
+        return _trending(k=k, note="Popular right now. Browse, buy or pick favourite categories to get picks of your own.")
+
+    rows = {row.product_id: row for row in item_rows_load(product_ids=features.history)}
+    kept = [(pk, kind, weight) for pk, kind, weight in zip(features.history, features.kinds, features.weights) if pk in rows]
+    user, history_table = _user_vector(live=live, history=kept, rows=rows, features=features)
+    bought = set(Interaction.objects.filter(user_id=user_id, kind=Interaction.Kind.PURCHASE).values_list("product_id", flat=True))
+    candidates = vector_nearest(
+        queryset=ItemVector.objects.filter(version_id=live.version_id, product__is_active=True, product__stock__gt=0).exclude(
+            product_id__in=bought
+        ),
+        field="vector",
+        vector=user,
+        k=k * CANDIDATE_WIDENING,
+        filtered=True,
+        at_least=k,
+        key="product_id",
+    )
+    products = _available_products().select_related("category").in_bulk([pk for pk, _ in candidates])
+    picked = _diversified([(products[pk], 1.0 - distance) for pk, distance in candidates if pk in products], k=k)
+    _reasons_add(picked=picked, history=kept, history_table=history_table, user_id=user_id, version_id=live.version_id)
+    return Recommendations(items=picked, source="model", version_id=live.version_id)
+
+
+def _user_vector(*, live, history: list, rows: dict, features) -> tuple[np.ndarray, np.ndarray]:
+    """The user tower on one shopper's features: their vector, and the item representations of their history."""
+    model = live.model
+    device = next(model.parameters()).device
+    with torch.inference_mode():
+        history_rows = torch.full((1, HISTORY_LENGTH), -1, dtype=torch.long)
+        history_ids = torch.zeros((1, HISTORY_LENGTH), dtype=torch.long)
+        weights = torch.zeros((1, HISTORY_LENGTH))
+        table = torch.zeros((1, model.config.dimensions), device=device)
+        if history:
+            items = live.item_tensors(items=[rows[pk] for pk, _, _ in history])
+            table = item_table(model=model, items=items)
+            history_rows[0, : len(history)] = torch.arange(len(history))
+            history_ids[0, : len(history)] = items["ids"]
+            weights[0, : len(history)] = torch.tensor([weight for _, _, weight in history])
+        preferred = torch.zeros((1, PREFERRED_CATEGORIES), dtype=torch.long)
+        preferred[0, : len(features.preferred_categories)] = torch.tensor(features.preferred_categories, dtype=torch.long)
+        profile = torch.tensor([[features.onboarding_completed]])
+        user = model.user_vectors(
+            history_rows.to(device), history_ids.to(device), weights.to(device), preferred.to(device), profile.to(device), table
+        )
+    return user[0].cpu().numpy(), table[: len(history)].cpu().numpy()
+
+
+def _diversified(scored: list[tuple[Product, float]], *, k: int) -> list[Recommendation]:
+    """Best first, at most PER_CATEGORY from one category unless too few categories are left to fill k."""
+    per_category = settings.RECOMMENDER["PER_CATEGORY"]
+    picked, held_back, counts = [], [], {}
+    for product, score in scored:
+        if counts.get(product.category_id, 0) < per_category:
+            picked.append(Recommendation(product=product, score=score))
+            counts[product.category_id] = counts.get(product.category_id, 0) + 1
+        else:
+            held_back.append(Recommendation(product=product, score=score))
+        if len(picked) == k:
+            return picked
+    return (picked + held_back)[:k]
+
+
+def _reasons_add(*, picked: list[Recommendation], history: list, history_table: np.ndarray, user_id: int, version_id: int) -> None:
+    """"Because you viewed …" where an item of the history is close to the pick in the item tower's space."""
+    if picked and history:
+        vectors = dict(
+            ItemVector.objects.filter(version_id=version_id, product_id__in=[r.product.pk for r in picked]).values_list(
+                "product_id", "vector"
+            )
+        )
+        titles = dict(Product.objects.filter(pk__in=[pk for pk, _, _ in history]).values_list("pk", "title"))
+        positions: dict[int, int] = {}
+        for index, (pk, _, _) in enumerate(history):
+            positions.setdefault(pk, index)
+        for recommendation in picked:
+            own = positions.get(recommendation.product.pk)
+            if own is not None:
+                recommendation.reason = f"You {REASON_VERBS.get(history[own][1], 'viewed')} this recently"
+                continue
+            vector = vectors.get(recommendation.product.pk)
+            if vector is None:
+                continue
+            similarity = history_table @ np.asarray(vector, dtype=np.float32)
+            best = int(np.argmax(similarity))
+            if similarity[best] >= settings.RECOMMENDER["REASON_MIN_SIMILARITY"]:
+                pk, kind, _ = history[best]
+                recommendation.reason = f"Because you {REASON_VERBS.get(kind, 'viewed')} {titles.get(pk, 'a similar item')}"
+    preferred = set(
+        CustomerProfile.objects.filter(user_id=user_id).values_list("preferred_categories", flat=True).exclude(
+            preferred_categories=None
+        )
+    )
+    for recommendation in picked:
+        if not recommendation.reason and recommendation.product.category_id in preferred:
+            recommendation.reason = f"From {recommendation.product.category.name}, one of your picks"
+
+
+@dataclass
+class SimilarItems:
+    products: list[Product]
+    source: str
+    """"model" (item tower), "text" (description vectors) or "" when there are none."""
+
+
+def product_similar(*, product: Product, k: int = 6) -> SimilarItems:
+    """Nearest products to this one in the live item tower's space; by description when it has no item vector yet."""
+    version_id = live_version_id()
+    vector = (
+        ItemVector.objects.filter(version_id=version_id, product=product).values_list("vector", flat=True).first()
+        if version_id
+        else None
+    )
+    if vector is not None:
+        queryset = ItemVector.objects.filter(version_id=version_id, product__is_active=True, product__stock__gt=0).exclude(
+            product=product
+        )
+        nearest = vector_nearest(queryset=queryset, field="vector", vector=vector, k=k, filtered=True, key="product_id")
+        source = "model"
+    elif product.text_embedding is not None:
+        queryset = _available_products().exclude(pk=product.pk).exclude(text_embedding=None)
+        nearest = vector_nearest(queryset=queryset, field="text_embedding", vector=product.text_embedding, k=k, filtered=True)
+        source = "text"
+    else:
+        return SimilarItems(products=[], source="")
+    by_id = _available_products().select_related("category").in_bulk([pk for pk, _ in nearest])
+    return SimilarItems(products=[by_id[pk] for pk, _ in nearest if pk in by_id], source=source)
+
+
+def product_also_bought(*, product: Product, k: int = 6) -> list[Product]:
+    """Other products bought by the shoppers who bought this one, most shared buyers first."""
+    buyers = Interaction.objects.filter(product=product, kind=Interaction.Kind.PURCHASE, user__isnull=False).values("user_id")
+    return list(
+        _available_products()
+        .exclude(pk=product.pk)
+        .filter(Q(interactions__kind=Interaction.Kind.PURCHASE) & Q(interactions__user_id__in=Subquery(buyers)))
+        .annotate(buyers=Count("interactions__user", distinct=True))
+        .order_by("-buyers", F("rating_average").desc(nulls_last=True), "pk")[:k]
+    )
+
+
+def onboarding_round_products(*, user_id: int, exclude_ids: set[int], k: int) -> list[Product]:
+    """Products to like in an onboarding round: the model's picks once there are likes, else trending in the chosen categories."""
+    liked = set(Interaction.objects.filter(user_id=user_id, kind=Interaction.Kind.RATING).values_list("product_id", flat=True))
+    excluded = set(exclude_ids) | liked
+    if liked:
+        result = user_recommendations(user_id=user_id, k=k * 3)
+        if result.source == "model":
+            picks = [item.product for item in result.items if item.product.pk not in excluded][:k]
+            if len(picks) == k:
+                return picks
+            excluded |= {product.pk for product in picks}
+            return picks + trending_products(k=k - len(picks), exclude_ids=excluded)
+    chosen = list(
+        CustomerProfile.objects.filter(user_id=user_id).exclude(preferred_categories=None).values_list("preferred_categories", flat=True)
+    )
+    per_category = [trending_products(k=k, exclude_ids=excluded, category_ids=[category]) for category in chosen]
+    interleaved = [product for row in zip_longest(*per_category) for product in row if product is not None]
+    picks = list({product.pk: product for product in interleaved}.values())[:k]
+    if len(picks) < k:
+        picks += trending_products(k=k - len(picks), exclude_ids=excluded | {product.pk for product in picks})
+    return picks
