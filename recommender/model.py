@@ -60,7 +60,10 @@ class TwoTower(nn.Module):
         # next pick; a history-side id embedding lets the tower learn the first apart from the second.
         self.history_id = nn.Embedding(config.id_buckets, config.dimensions, sparse=True) if config.history_embedding else None
         if self.history_id is not None:
-            nn.init.normal_(self.history_id.weight, std=0.01)
+            nn.init.normal_(self.history_id.weight, std=0.1)
+        # A mean over dozens of history items is close to the mean of all items; normalising
+        # it across users lets the tower see how one history differs from another from the start.
+        self.history_norm = nn.BatchNorm1d(config.dimensions)
         # The user tower pools item representations of the history, adds the categories
         # picked at onboarding (sharing the item tower's category embedding) and the profile.
         self.user_mlp = nn.Sequential(
@@ -94,7 +97,7 @@ class TwoTower(nn.Module):
             pooled = pooled + F.embedding_bag(
                 history_ids, self.history_id.weight, mode="sum", per_sample_weights=weights, sparse=True
             )
-        pooled = pooled / total
+        pooled = self.history_norm(pooled / total)
         categories = self.categorical[0](preferred) * (preferred > 0).float().unsqueeze(-1)
         preferred_mean = categories.sum(1) / (preferred > 0).float().sum(1, keepdim=True).clamp(min=1)
         return F.normalize(self.user_mlp(torch.cat([pooled, preferred_mean, profile], dim=-1)), dim=-1)

@@ -43,8 +43,14 @@ def model_artifact_save(*, name: str, model: TwoTower, vocabulary: Vocabulary, p
 def model_artifact_load(*, name: str, version_id: int | None = None, device: str | None = None) -> LoadedModel:
     payload = artifact_load(name=name)
     schema_check(artifact_hash=payload.get("feature_schema_hash", "none"))
-    model = TwoTower(TwoTowerConfig(**payload["config"]))
-    model.load_state_dict(payload["state"])
+    try:
+        model = TwoTower(TwoTowerConfig(**payload["config"]))
+        model.load_state_dict(payload["state"])
+    except (TypeError, KeyError, RuntimeError) as error:
+        raise ModelUnavailable(
+            f"The artifact {name!r} was saved by another version of the model code ({str(error).splitlines()[0]}); "
+            "train a new model."
+        ) from error
     model.to(device or device_get()).eval()
     return LoadedModel(
         version_id=version_id, model=model, vocabulary=Vocabulary(values=payload["vocabulary"]), popularity=payload["popularity"]
@@ -67,7 +73,7 @@ def live_model_get() -> LoadedModel:
             return cached
         try:
             loaded = model_artifact_load(name=artifact, version_id=version_id)
-        except (ArtifactMissing, FeatureSchemaMismatch) as error:
+        except (ArtifactMissing, FeatureSchemaMismatch, ModelUnavailable) as error:
             raise ModelUnavailable(f"Model v{version_id} cannot serve: {error}") from error
         _live["model"] = loaded
         return loaded

@@ -1,10 +1,12 @@
 from io import StringIO
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from ml.artifacts import artifact_delete
+from ml.artifacts import artifact_delete, artifact_load, artifact_save
 from recommender import registry
 from recommender.models import ItemVector, ModelVersion, TrainingRun
 from recommender.services import (
@@ -65,8 +67,14 @@ def test_a_failed_stage_ends_the_run_with_its_error_and_the_live_model_keeps_ser
     assert training_stage_run(run_id=run.pk, stage="evaluate") is None, "an ended run runs no more stages"
 
 
+def _barely_trained(settings) -> None:
+    """One epoch at a learning rate too small to learn: a model certainly worse than the live one."""
+    demo = {**settings.RECOMMENDER_TRAINING["demo"], "epochs": 1, "learning_rate": 1e-7}
+    settings.RECOMMENDER_TRAINING = {**settings.RECOMMENDER_TRAINING, "demo": demo}
+
+
 def test_a_worse_model_is_not_published_unless_forced_and_staff_can_roll_back(trained_recommender, settings):
-    settings.RECOMMENDER_TRAINING = {**settings.RECOMMENDER_TRAINING, "demo": {**settings.RECOMMENDER_TRAINING["demo"], "epochs": 1}}
+    _barely_trained(settings)
     out = StringIO()
     call_command("train_recommender", "--wait", stdout=out)
     weak = ModelVersion.objects.order_by("-pk").first()
@@ -99,7 +107,7 @@ def test_the_run_page_shows_stages_metrics_and_the_loss_curve(trained_recommende
 
 
 def test_staff_activate_and_roll_back_in_admin(trained_recommender, admin_client, settings):
-    settings.RECOMMENDER_TRAINING = {**settings.RECOMMENDER_TRAINING, "demo": {**settings.RECOMMENDER_TRAINING["demo"], "epochs": 1}}
+    _barely_trained(settings)
     call_command("train_recommender", "--wait", stdout=StringIO())
     candidate = ModelVersion.objects.order_by("-pk").first()
     url = reverse("admin:recommender_modelversion_changelist")
@@ -109,7 +117,20 @@ def test_staff_activate_and_roll_back_in_admin(trained_recommender, admin_client
     assert ModelVersion.objects.get(is_live=True) == trained_recommender
 
 
-def test_a_missing_or_mismatched_artifact_falls_back_to_trending(trained_recommender, client, monkeypatch):
+@pytest.fixture
+def live_artifact_kept(trained_recommender):
+    """The live model's artifact is shared by the whole session: put it back after a test damages it."""
+    storage = storages["artifacts"]
+    with storage.open(trained_recommender.artifact, "rb") as handle:
+        kept = handle.read()
+    yield trained_recommender
+    if storage.exists(trained_recommender.artifact):
+        storage.delete(trained_recommender.artifact)
+    storage.save(trained_recommender.artifact, ContentFile(kept))
+    registry._live.clear()
+
+
+def test_a_missing_or_mismatched_artifact_falls_back_to_trending(live_artifact_kept, client, monkeypatch):
     from recommender import features
 
     registry._live.clear()
@@ -120,12 +141,21 @@ def test_a_missing_or_mismatched_artifact_falls_back_to_trending(trained_recomme
     page = client.get("/").content.decode()
     assert "Trending now" in page and "Recommended for you" not in page
     monkeypatch.undo()
-    registry._live.clear()
 
-    artifact_delete(name=trained_recommender.artifact)
+    payload = artifact_load(name=live_artifact_kept.artifact)
+    payload["state"].pop(next(iter(payload["state"])))
+    artifact_save(name=live_artifact_kept.artifact, payload=payload)
+    registry._live.clear()
+    with pytest.raises(registry.ModelUnavailable, match="another version of the model code"):
+        registry.live_model_get()
+    assert "Trending now" in client.get("/").content.decode()
+
+    artifact_delete(name=live_artifact_kept.artifact)
+    registry._live.clear()
     with pytest.raises(registry.ModelUnavailable, match="not in the artifact storage"):
         registry.live_model_get()
     assert client.get("/").status_code == 200
+    assert client.get("/api/recommendations/").json()["source"] == "trending"
 
 
 def test_train_if_none_leaves_a_live_model_alone(trained_recommender):
@@ -135,7 +165,10 @@ def test_train_if_none_leaves_a_live_model_alone(trained_recommender):
     assert not TrainingRun.objects.filter(in_progress=True).exists()
 
 
-def test_the_admin_button_queues_a_run_that_the_ml_tasks_carry_out(trained_recommender, admin_client, django_capture_on_commit_callbacks):
+def test_the_admin_button_queues_a_run_that_the_ml_tasks_carry_out(
+    trained_recommender, admin_client, django_capture_on_commit_callbacks, settings
+):
+    _barely_trained(settings)
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(reverse("admin:recommender_trainingrun_train"), {"force_publish": "1"}, follow=True)
     assert "queued on the ml queue" in response.content.decode()
