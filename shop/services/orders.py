@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
@@ -149,6 +151,7 @@ def order_place(
                 order.payment_reference = payment.reference
                 _status_set(order=order, to_status=Order.Status.PAID, by=None, note=f"Paid by {method.label}")
             cart.lines.all().delete()
+            transaction.on_commit(lambda: order_confirmation_send(order=order))
     except IntegrityError:
         # Another submission with the same key won the race; show its order.
         existing = Order.objects.filter(user=user, idempotency_key=idempotency_key).first()
@@ -156,6 +159,12 @@ def order_place(
             raise
         return CheckoutResult(order=existing, created=False)
     return CheckoutResult(order=order, created=True)
+
+
+def order_confirmation_send(*, order: Order) -> None:
+    """The shopper's receipt by email (Django's email backend: the console unless configured)."""
+    body = render_to_string("shop/email/order_placed.txt", {"order": order, "lines": order.lines.all()})
+    send_mail(f"Your Northwind Market order {order.number}", body, None, [order.email], fail_silently=True)
 
 
 def _status_set(*, order: Order, to_status: str, by: AbstractBaseUser | None, note: str = "") -> None:

@@ -3,6 +3,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 
 from shop.models import CartLine, Interaction, Order, OrderLine, Product
@@ -43,11 +44,12 @@ def fill_cart(client, *products_and_quantities):
         client.post(reverse("shop:cart-add", args=[product.pk]), {"quantity": quantity})
 
 
-def test_checkout_places_a_whole_order_and_shows_it(client, shopper):
+def test_checkout_places_a_whole_order_and_shows_it(client, shopper, django_capture_on_commit_callbacks):
     stove = ProductFactory(title="Camping Stove", price=Decimal("42.50"), stock=5)
     mug = ProductFactory(title="Enamel Mug", price=Decimal("8.00"), stock=10)
     fill_cart(client, (stove, 2), (mug, 3))
-    response = client.post(reverse("shop:checkout"), form_values(client))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("shop:checkout"), form_values(client))
     order = Order.objects.get()
     assert response.status_code == 302 and response["Location"] == f"{order.get_absolute_url()}?placed=1"
     assert re.fullmatch(r"NW-[A-Z2-9]{4}-[A-Z2-9]{4}", order.number)
@@ -63,6 +65,8 @@ def test_checkout_places_a_whole_order_and_shows_it(client, shopper):
     assert Interaction.objects.filter(user=shopper, kind="purchase").count() == 2
     page = client.get(response["Location"]).content.decode()
     assert "Thank you! Your order is placed." in page and order.number in page and "$109.00" in page
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["ada@example.com"] and order.number in mail.outbox[0].subject
+    assert "2 × Camping Stove" in mail.outbox[0].body and "Total: $109.00" in mail.outbox[0].body
 
 
 def test_prices_are_copied_so_later_catalog_changes_leave_the_order_alone(client, shopper):
