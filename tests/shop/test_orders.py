@@ -13,10 +13,8 @@ from tests.factories import ProductFactory, UserFactory
 ADDRESS = {"email": "a@example.com", "full_name": "A B", "address_line1": "1 Road", "city": "Town", "postal_code": "12345", "country": "Nowhere"}
 
 
-def place(user, product, quantity):
-    cart, _ = Cart.objects.get_or_create(user=user)
-    cart.lines.all().delete()
-    cart.lines.create(product=product, quantity=quantity, unit_price=product.price)
+def buy(user, cart):
+    """Check out the cart as it stands, confirming the prices it shows."""
     return order_place(
         user=user,
         cart=cart,
@@ -25,6 +23,13 @@ def place(user, product, quantity):
         idempotency_key=uuid.uuid4(),
         signature=cart_signature(lines=list(cart.lines.select_related("product"))),
     ).order
+
+
+def place(user, product, quantity):
+    cart, _ = Cart.objects.get_or_create(user=user)
+    cart.lines.all().delete()
+    cart.lines.create(product=product, quantity=quantity, unit_price=product.price)
+    return buy(user, cart)
 
 
 @pytest.mark.django_db
@@ -101,17 +106,10 @@ def test_concurrent_checkouts_sell_exactly_the_last_units_and_never_oversell():
     start = threading.Barrier(len(shoppers))
     outcomes: list[str] = []
 
-    def buy(user, cart):
+    def race(user, cart):
         try:
             start.wait()
-            order_place(
-                user=user,
-                cart=cart,
-                address=ADDRESS,
-                payment_method="manual",
-                idempotency_key=uuid.uuid4(),
-                signature=cart_signature(lines=list(cart.lines.select_related("product"))),
-            )
+            buy(user, cart)
             outcomes.append("order")
         except OutOfStock:
             outcomes.append("out of stock")
@@ -120,7 +118,7 @@ def test_concurrent_checkouts_sell_exactly_the_last_units_and_never_oversell():
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=buy, args=(user, cart)) for user, cart in zip(shoppers, carts)]
+    threads = [threading.Thread(target=race, args=(user, cart)) for user, cart in zip(shoppers, carts)]
     for thread in threads:
         thread.start()
     for thread in threads:
