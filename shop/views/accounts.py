@@ -6,6 +6,7 @@ from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 
 from shop.forms import ProfileForm, SignupForm, ThrottledAuthenticationForm
@@ -25,6 +26,10 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("shop:account")
     form = SignupForm(request.POST or None)
+    # Someone who signs up on the way to checkout goes back there.
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        next_url = ""
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         user = user_create(
@@ -32,8 +37,8 @@ def signup(request: HttpRequest) -> HttpResponse:
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "Welcome to Northwind Market! Your account is ready.")
-        return redirect(settings.SIGNUP_REDIRECT_URL)
-    return render(request, "registration/signup.html", {"form": form})
+        return redirect(next_url or settings.SIGNUP_REDIRECT_URL)
+    return render(request, "registration/signup.html", {"form": form, "next": next_url})
 
 
 @login_required

@@ -95,3 +95,9 @@ def test_a_new_shopper_signs_up_searches_buys_and_finds_the_order(live_server, p
     page.screenshot(path=journey_shots / "09-order-history.png")
     wanted.refresh_from_db()
     assert order.total == wanted.price * 2 and order.lines.get().quantity == 2
+
+    # The account page: profile, liked departments, recent orders
+    page.locator(".greeting").click()
+    page.wait_for_url("**/account/")
+    assert page.locator(".orders-table a", has_text=order.number).is_visible()
+    page.screenshot(path=journey_shots / "10-account.png", full_page=True)

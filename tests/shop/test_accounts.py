@@ -35,6 +35,14 @@ def test_sign_up_logs_in_and_goes_to_the_signup_redirect(client, settings):
     assert response["Location"] == "/somewhere/"
 
 
+def test_signing_up_on_the_way_to_checkout_goes_back_there_but_never_off_site(client):
+    response = client.post(f"{reverse('signup')}?next=/checkout/", SIGNUP)
+    assert response["Location"] == "/checkout/"
+    client.logout()
+    response = client.post(reverse("signup"), {**SIGNUP, "email": "x@example.com", "next": "https://evil.example/"})
+    assert response["Location"] == reverse("shop:home")
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
