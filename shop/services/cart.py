@@ -46,7 +46,9 @@ def cart_line_add(
 ) -> CartChange:
     """Add `quantity` of a product (on top of what the cart holds), within stock."""
     with transaction.atomic():
-        line = CartLine.objects.select_for_update().filter(cart=cart, product=product).first()
+        # The cart's row lock queues two adds of the same product, which would both create the line.
+        Cart.objects.select_for_update().filter(pk=cart.pk).first()
+        line = CartLine.objects.filter(cart=cart, product=product).first()
         held = line.quantity if line else 0
         fitted, message = _quantity_fit(product=product, wanted=held + quantity)
         if fitted == 0:
