@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.postgres",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "shop",
     "reviews",
@@ -77,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "shop.context_processors.navigation",
+                "shop.context_processors.cart",
             ],
         },
     },
@@ -128,6 +132,19 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "shop:home"
 LOGOUT_REDIRECT_URL = "shop:home"
+# Where a new shopper lands after signing up (a URL name or path); the taste onboarding when it exists.
+SIGNUP_REDIRECT_URL = env.str("SIGNUP_REDIRECT_URL", default="onboarding")
+# Failed log-ins allowed per account and per client address within the window (counted in the cache, Redis).
+LOGIN_THROTTLE = {
+    "ACCOUNT_FAILURES": env.int("LOGIN_THROTTLE_ACCOUNT_FAILURES", default=5),
+    "ADDRESS_FAILURES": env.int("LOGIN_THROTTLE_ADDRESS_FAILURES", default=20),
+    "WINDOW_SECONDS": env.int("LOGIN_THROTTLE_WINDOW_SECONDS", default=15 * 60),
+}
+# Password-reset mail: printed to the console unless a real backend is configured.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Northwind Market <shop@localhost>")
+# Checkout's payment methods (shop/payments.py); the first is preselected.
+PAYMENT_METHODS = env.list("PAYMENT_METHODS", default=["shop.payments.ManualPayment"])
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -168,6 +185,30 @@ STORAGES = {
 REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 24,
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="120/minute"),
+        "user": env.str("API_THROTTLE_USER", default="600/minute"),
+        "token": env.str("API_THROTTLE_TOKEN", default="20/minute"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Northwind Market API",
+    "DESCRIPTION": "Products, categories, the shopper's cart and orders, and search.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"OrderStatusEnum": "shop.models.orders.Order.Status"},
 }
 
 # Encoders (ml/): production uses BAAI/bge-small-en-v1.5 from a model directory

@@ -1,9 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count
 from django.utils.html import format_html
 
-from shop.models import Category, CustomerProfile, Interaction, Product
+from shop.models import Category, CustomerProfile, Interaction, Order, OrderLine, OrderStatusChange, Product
+from shop.services.orders import TransitionNotAllowed, order_status_change
 
 
 @admin.register(Category)
@@ -119,6 +120,79 @@ class InteractionAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    fields = ("product", "title", "sku", "unit_price", "quantity", "line_total")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class OrderStatusChangeInline(admin.TabularInline):
+    model = OrderStatusChange
+    fields = ("created_at", "from_status", "to_status", "changed_by", "note")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+def _transition_action(to_status: str, description: str):
+    def action(modeladmin, request, queryset) -> None:
+        moved, refused = 0, []
+        for order in queryset.order_by("pk"):
+            try:
+                order_status_change(order=order, to_status=to_status, by=request.user, note="In admin")
+                moved += 1
+            except TransitionNotAllowed as error:
+                refused.append(str(error))
+        if moved:
+            modeladmin.message_user(request, f"{moved} order{'s' if moved != 1 else ''} marked {to_status}.")
+        for message in refused:
+            modeladmin.message_user(request, message, level=messages.WARNING)
+
+    action.__name__ = f"mark_{to_status}"
+    return admin.action(description=description)(action)
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    """Orders are moved along by the actions, which record the history and return stock on cancelling."""
+
+    list_display = ("number", "created_at", "user", "full_name", "status", "total", "payment_method")
+    list_filter = ("status", "payment_method", "created_at")
+    search_fields = ("number", "user__username", "user__email", "email", "full_name")
+    list_select_related = ("user",)
+    date_hierarchy = "created_at"
+    inlines = (OrderLineInline, OrderStatusChangeInline)
+    actions = (
+        _transition_action("paid", "Mark selected orders paid"),
+        _transition_action("shipped", "Mark selected orders shipped"),
+        _transition_action("delivered", "Mark selected orders delivered"),
+        _transition_action("cancelled", "Cancel selected orders (returns their stock)"),
+    )
+    fieldsets = (
+        (None, {"fields": ("number", "user", "status", "created_at")}),
+        ("Shipping", {"fields": ("full_name", "email", "phone", "address_line1", "address_line2", "postal_code", "city", "country")}),
+        ("Payment", {"fields": ("payment_method", "payment_reference", "subtotal", "shipping", "total")}),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        # Status moves only through the actions; lines and prices are as bought.
+        return [field.name for field in Order._meta.fields if field.name != "id"]
+
+    def has_add_permission(self, request) -> bool:
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:

@@ -1,10 +1,23 @@
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from shop.models import Category
+from shop.models import Cart, Category
 from shop.selectors import category_tree_forget
+from shop.selectors.cart import CART_SESSION_KEY
+from shop.services.cart import cart_merge
 
 
 @receiver([post_save, post_delete], sender=Category)
 def category_tree_changed(**_) -> None:
     category_tree_forget()
+
+
+@receiver(user_logged_in)
+def cart_merge_at_login(request, user, **_) -> None:
+    """A visitor's cart joins the account's cart when they log in or sign up."""
+    session = getattr(request, "session", None)
+    cart_id = session.pop(CART_SESSION_KEY, None) if session is not None else None
+    source = Cart.objects.filter(pk=cart_id, user__isnull=True).first() if cart_id else None
+    if source is not None:
+        cart_merge(source=source, user=user)

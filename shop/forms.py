@@ -1,0 +1,148 @@
+import uuid
+
+from django import forms
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+
+from shop.models import MAX_LINE_QUANTITY, Category
+from shop.payments import payment_methods
+from shop.services.accounts import login_failure_record, login_success_record, login_throttle_check
+
+
+def client_address(request) -> str:
+    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
+
+
+class SignupForm(forms.Form):
+    email = forms.EmailField(max_length=150, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}))
+    first_name = forms.CharField(label="First name (optional)", max_length=150, required=False)
+    last_name = forms.CharField(label="Last name (optional)", max_length=150, required=False)
+    password1 = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(label="Password again", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        users = get_user_model().objects
+        if users.filter(email__iexact=email).exists() or users.filter(username__iexact=email).exists():
+            raise ValidationError("An account with this email already exists. Log in, or reset your password.")
+        return email
+
+    def clean(self) -> dict:
+        data = super().clean()
+        first, second = data.get("password1"), data.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "The two passwords differ.")
+        elif first:
+            probe = get_user_model()(username=data.get("email", ""), email=data.get("email", ""), first_name=data.get("first_name", ""))
+            try:
+                password_validation.validate_password(first, probe)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return data
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """Django's log-in form behind the per-account and per-address throttle."""
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].label = "Email or username"
+
+    def clean(self) -> dict:
+        username = (self.cleaned_data.get("username") or "").strip()
+        if "@" in username:
+            self.cleaned_data["username"] = username = username.lower()
+        address = client_address(self.request)
+        block = login_throttle_check(username=username, address=address)
+        if block is not None:
+            raise ValidationError(block.message, code="throttled")
+        try:
+            data = super().clean()
+        except ValidationError:
+            if username:
+                login_failure_record(username=username, address=address)
+            raise
+        login_success_record(username=username, address=address)
+        return data
+
+
+class ProfileForm(forms.Form):
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    email = forms.EmailField(max_length=150)
+    preferred_categories = forms.ModelMultipleChoiceField(
+        queryset=Category.objects.filter(depth=0).order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="We show more of what you like.",
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if get_user_model().objects.filter(email__iexact=email).exclude(pk=self.user.pk).exists():
+            raise ValidationError("Another account uses this email.")
+        return email
+
+
+class AddToCartForm(forms.Form):
+    quantity = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_LINE_QUANTITY,
+        initial=1,
+        error_messages={
+            "min_value": "Choose at least 1.",
+            "max_value": f"You can buy at most {MAX_LINE_QUANTITY} of one product in an order.",
+            "invalid": "Enter a whole number.",
+            "required": "Choose how many you want.",
+        },
+    )
+
+
+class CartQuantityForm(forms.Form):
+    quantity = forms.IntegerField(
+        min_value=0,
+        max_value=MAX_LINE_QUANTITY,
+        error_messages={
+            "min_value": "A quantity cannot be negative.",
+            "max_value": f"You can buy at most {MAX_LINE_QUANTITY} of one product in an order.",
+            "invalid": "Enter a whole number.",
+            "required": "Enter a quantity.",
+        },
+    )
+
+
+class CheckoutForm(forms.Form):
+    email = forms.EmailField(max_length=254)
+    full_name = forms.CharField(label="Full name", max_length=150)
+    address_line1 = forms.CharField(label="Street address", max_length=200)
+    address_line2 = forms.CharField(label="Apartment, suite, etc. (optional)", max_length=200, required=False)
+    city = forms.CharField(max_length=100)
+    postal_code = forms.RegexField(
+        label="Postal code", max_length=20, regex=r"^[A-Za-z0-9][A-Za-z0-9 \-]{1,18}$", error_messages={"invalid": "Enter a valid postal code."}
+    )
+    country = forms.CharField(max_length=100)
+    phone = forms.RegexField(
+        label="Phone (optional, for the courier)",
+        max_length=30,
+        required=False,
+        regex=r"^\+?[0-9 ()\-]{6,30}$",
+        error_messages={"invalid": "Enter a phone number: digits, spaces, +, ( ) and -."},
+    )
+    payment_method = forms.ChoiceField(widget=forms.RadioSelect)
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput, error_messages={"invalid": "Reload the checkout page and try again."})
+    signature = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        methods = payment_methods()
+        self.fields["payment_method"].choices = [(code, method.label) for code, method in methods.items()]
+        self.fields["payment_method"].initial = next(iter(methods))
+        self.fields["idempotency_key"].initial = uuid.uuid4()
+
+    def address(self) -> dict[str, str]:
+        return {name: value for name, value in self.cleaned_data.items() if name not in ("payment_method", "idempotency_key", "signature")}

@@ -1,0 +1,107 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from shop.models.catalog import Product
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        PLACED = "placed"
+        PAID = "paid"
+        SHIPPED = "shipped"
+        DELIVERED = "delivered"
+        CANCELLED = "cancelled"
+
+    # Where each status may go next; cancelling returns the stock.
+    TRANSITIONS = {
+        Status.PLACED: (Status.PAID, Status.CANCELLED),
+        Status.PAID: (Status.SHIPPED, Status.CANCELLED),
+        Status.SHIPPED: (Status.DELIVERED,),
+        Status.DELIVERED: (),
+        Status.CANCELLED: (),
+    }
+
+    number = models.CharField(max_length=20, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLACED)
+    idempotency_key = models.UUIDField(default=uuid.uuid4, editable=False)
+    email = models.EmailField()
+    full_name = models.CharField(max_length=150)
+    address_line1 = models.CharField("address", max_length=200)
+    address_line2 = models.CharField("address (line 2)", max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    postal_code = models.CharField(max_length=20)
+    country = models.CharField(max_length=100)
+    phone = models.CharField(max_length=30, blank=True)
+    payment_method = models.CharField(max_length=30)
+    payment_reference = models.CharField(max_length=100, blank=True)
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2)
+    shipping = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # A resubmitted checkout finds the order its first submission made.
+            models.UniqueConstraint(fields=["user", "idempotency_key"], name="order_one_per_checkout"),
+            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+        ]
+        indexes = [models.Index(fields=["user", "-created_at"], name="order_user_recent")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("shop:order", kwargs={"number": self.number})
+
+    @property
+    def next_statuses(self) -> tuple[str, ...]:
+        return self.TRANSITIONS[self.Status(self.status)]
+
+    @property
+    def item_count(self) -> int:
+        return sum(line.quantity for line in self.lines.all())
+
+
+class OrderLine(models.Model):
+    """A product as it was bought: title, SKU and price are copied, so later catalog edits leave orders alone."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_lines")
+    title = models.CharField(max_length=200)
+    sku = models.CharField("SKU", max_length=32)
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    quantity = models.PositiveIntegerField()
+    line_total = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.title}"
+
+
+class OrderStatusChange(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(max_length=10, choices=Order.Status.choices, blank=True)
+    to_status = models.CharField(max_length=10, choices=Order.Status.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "status history"
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.from_status or '—'} → {self.to_status}"

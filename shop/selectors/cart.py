@@ -1,0 +1,33 @@
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Sum
+
+from shop.models import Cart, CartLine
+
+CART_SESSION_KEY = "cart_id"
+
+
+def cart_find(*, user: AbstractBaseUser | AnonymousUser | None, cart_id: int | None) -> Cart | None:
+    """The shopper's cart if they have one: the account's, else the visitor's by the id in their session."""
+    if user is not None and user.is_authenticated:
+        return Cart.objects.filter(user=user).first()
+    if cart_id is None:
+        return None
+    return Cart.objects.filter(pk=cart_id, user__isnull=True).first()
+
+
+def cart_lines(*, cart: Cart | None) -> list[CartLine]:
+    if cart is None:
+        return []
+    return list(cart.lines.select_related("product", "product__category").order_by("added_at", "id"))
+
+
+def cart_item_count(*, cart: Cart | None) -> int:
+    if cart is None:
+        return 0
+    return cart.lines.aggregate(total=Sum("quantity"))["total"] or 0
+
+
+def cart_total(*, lines: list[CartLine]) -> Decimal:
+    return sum((line.line_total for line in lines), Decimal("0.00"))

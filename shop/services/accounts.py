@@ -1,0 +1,92 @@
+"""Sign-up, profiles and the log-in throttle.
+
+The throttle counts failed log-ins per account and per client address in the cache (Redis),
+in a fixed window; a success clears the account's count.
+"""
+
+import hashlib
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
+from django.db import transaction
+
+from shop.models import Category, CustomerProfile
+
+
+@dataclass(frozen=True)
+class LoginBlock:
+    scope: str  # "account" or "address"
+    retry_after: int  # seconds
+
+    @property
+    def message(self) -> str:
+        minutes = max(1, round(self.retry_after / 60))
+        what = "this account" if self.scope == "account" else "your network address"
+        return (
+            f"Too many failed log-in attempts for {what}. Please wait {minutes} minute{'s' if minutes != 1 else ''} "
+            "and try again, or reset your password."
+        )
+
+
+def _throttle_keys(*, username: str, address: str) -> dict[str, str]:
+    account = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:24]
+    return {"account": f"login-fail:account:{account}", "address": f"login-fail:address:{address}"}
+
+
+def _limits() -> dict[str, int]:
+    throttle = settings.LOGIN_THROTTLE
+    return {"account": throttle["ACCOUNT_FAILURES"], "address": throttle["ADDRESS_FAILURES"]}
+
+
+def login_throttle_check(*, username: str, address: str) -> LoginBlock | None:
+    """Whether a log-in attempt may go ahead; a block says for how long it may not."""
+    limits = _limits()
+    for scope, key in _throttle_keys(username=username, address=address).items():
+        if (cache.get(key) or 0) >= limits[scope]:
+            window = settings.LOGIN_THROTTLE["WINDOW_SECONDS"]
+            started = cache.get(f"{key}:start") or time.time()
+            return LoginBlock(scope=scope, retry_after=max(1, int(window - (time.time() - started))))
+    return None
+
+
+def login_failure_record(*, username: str, address: str) -> None:
+    window = settings.LOGIN_THROTTLE["WINDOW_SECONDS"]
+    for key in _throttle_keys(username=username, address=address).values():
+        if cache.add(key, 1, timeout=window):
+            cache.set(f"{key}:start", time.time(), timeout=window)
+        else:
+            try:
+                cache.incr(key)
+            except ValueError:
+                cache.set(key, 1, timeout=window)
+
+
+def login_success_record(*, username: str, address: str) -> None:
+    key = _throttle_keys(username=username, address=address)["account"]
+    cache.delete_many([key, f"{key}:start"])
+
+
+def user_create(*, email: str, password: str, first_name: str = "", last_name: str = "") -> AbstractBaseUser:
+    """A shopper signs up with an email address, which is also their username."""
+    email = email.strip().lower()
+    with transaction.atomic():
+        user = get_user_model().objects.create_user(
+            username=email, email=email, password=password, first_name=first_name.strip(), last_name=last_name.strip()
+        )
+        CustomerProfile.objects.get_or_create(user=user)
+    return user
+
+
+def profile_update(
+    *, user: AbstractBaseUser, first_name: str, last_name: str, email: str, preferred_categories: list[Category]
+) -> CustomerProfile:
+    with transaction.atomic():
+        user.first_name, user.last_name, user.email = first_name.strip(), last_name.strip(), email.strip().lower()
+        user.save(update_fields=["first_name", "last_name", "email"])
+        profile, _ = CustomerProfile.objects.get_or_create(user=user)
+        profile.preferred_categories.set(preferred_categories)
+    return profile
