@@ -46,8 +46,12 @@ class Recommendations:
     version_id: int | None = None
 
 
+# Cards need none of these, and the vectors and the search document are the bulk of a row.
+CARD_DEFERRED = ("description", "search_document", "text_embedding", "image_embedding")
+
+
 def _available_products():
-    return Product.objects.filter(is_active=True, stock__gt=0)
+    return Product.objects.filter(is_active=True, stock__gt=0).defer(*CARD_DEFERRED)
 
 
 def trending_product_ids() -> list[int]:
