@@ -7,7 +7,6 @@ words of the sentences that do; its quote is one of those sentences, verbatim.
 """
 
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
@@ -19,7 +18,7 @@ WORD = re.compile(r"[a-z][a-z'-]*[a-z]|[a-z]")
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 MAX_CANDIDATES = 40
 MAX_ASPECTS = 6
-SAME_MEANING = 0.62
+SAME_MEANING = 0.72
 MIN_SHARE = 0.08
 QUOTE_MAX_CHARS = 180
 
@@ -232,7 +231,3 @@ def _distinct(aspects: list[Aspect]) -> list[Aspect]:
             kept.append(aspect)
     return kept
 
-
-def term_counts(*, reviews: Sequence[ReviewText]) -> Counter:
-    """How many reviews use each word: the vocabulary the summary's validation checks names against."""
-    return Counter(word for review in reviews for word in set(_words(review.text)))
