@@ -221,7 +221,7 @@ REVIEW_SUMMARIES = {
 # workers may use LLM_BACKEND=vllm in-process. Offline default: the packaged SmolLM2-135M
 # GGUF on CPU through llama.cpp (LLM_MODEL_PATH names another GGUF).
 LLM = {
-    "BACKEND": env.str("LLM_BACKEND", default="local"),
+    "BACKEND": env.str("LLM_BACKEND", default="openai" if PRODUCTION else "local"),
     "MODEL": env.str("LLM_MODEL", default="meta-llama/Llama-3.1-8B-Instruct"),
     "MODEL_PATH": env.str("LLM_MODEL_PATH", default=""),
     "BASE_URL": env.str("LLM_BASE_URL", default="http://127.0.0.1:8001/v1"),
