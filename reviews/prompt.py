@@ -129,7 +129,8 @@ def summary_problems(*, text: str, reviews: Sequence[PromptReview], forbidden_na
         if run >= COPY_RUN_WORDS or (words and run >= 0.7 * len(words)):
             problems.append(f"copies a review ({run} words in a row)")
             break
-    invented_numbers = sorted({number for number in NUMBER.findall(text) if number not in corpus})
+    given_numbers = set(NUMBER.findall(corpus))
+    invented_numbers = sorted({number for number in NUMBER.findall(text) if number not in given_numbers})
     if invented_numbers:
         problems.append(f"numbers no review gives: {', '.join(invented_numbers)}")
     lowered = text.lower()
