@@ -10,6 +10,7 @@
 Backends are loaded once per process. Every failure to get an answer raises LLMUnavailable.
 """
 
+import atexit
 import importlib.util
 import logging
 import os
@@ -141,6 +142,8 @@ class LocalBackend:
         self.model = path.stem
         self._lock = threading.Lock()
         self._llama = Llama(model_path=str(path), n_ctx=context, n_threads=threads or None, verbose=False)
+        # Freed before interpreter shutdown: llama.cpp's finaliser fails once its library is unloaded.
+        atexit.register(self._llama.close)
 
     @property
     def name(self) -> str:

