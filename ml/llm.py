@@ -141,7 +141,7 @@ class LocalBackend:
             raise LLMUnavailable(f"llama-cpp-python is not installed ({error}).") from error
         self.model = path.stem
         self._lock = threading.Lock()
-        self._llama = Llama(model_path=str(path), n_ctx=context, n_threads=threads or None, verbose=False)
+        self._llama = Llama(model_path=str(path), n_ctx=context, n_threads=threads, n_threads_batch=threads, verbose=False)
         # Freed before interpreter shutdown: llama.cpp's finaliser fails once its library is unloaded.
         atexit.register(self._llama.close)
 
@@ -232,6 +232,12 @@ _lock = threading.Lock()
 _loaded: dict[tuple, LLMBackend] = {}
 
 
+def _local_threads() -> int:
+    """Half the cores: llama.cpp threads spin while they wait, and on a busy machine (web, database,
+    encoders) a thread per core made generation five times slower than one thread did."""
+    return max(1, (os.cpu_count() or 2) // 2)
+
+
 def _backend_load(config: dict) -> LLMBackend:
     backend = config["BACKEND"]
     if backend == "openai":
@@ -245,7 +251,7 @@ def _backend_load(config: dict) -> LLMBackend:
         )
     if backend == "local":
         return LocalBackend(
-            model_path=config["MODEL_PATH"], context=config["LOCAL_CONTEXT"], threads=config["LOCAL_THREADS"] or os.cpu_count() or 1
+            model_path=config["MODEL_PATH"], context=config["LOCAL_CONTEXT"], threads=config["LOCAL_THREADS"] or _local_threads()
         )
     if backend == "vllm":
         return VLLMBackend(

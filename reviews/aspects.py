@@ -22,6 +22,8 @@ SAME_MEANING = 0.72
 MIN_SHARE = 0.08
 QUOTE_MAX_CHARS = 180
 
+# Function words, opinion words (they carry sentiment, not aspects) and the generic names shoppers
+# give the product itself ("this top"): none of them is an aspect.
 STOP_WORDS = frozenset(
     """
     a about above after again against all almost also although always am an and another any anyone anything are aren't
@@ -47,6 +49,8 @@ STOP_WORDS = frozenset(
     better worse comfortable comfy uncomfortable flattering unflattering soft cheap expensive big small little large
     huge tiny long short high low wide narrow tight loose heavy light thin thick looks look looked looking feel feels
     felt feeling fits fitting fitted run runs ran true usually normally typically regular normal sized ordered
+    top tops shirt shirts tee tees blouse blouses dress dresses sweater sweaters pants jeans skirt skirts jacket
+    jackets coat coats garment outfit outfits clothes clothing
     """.split()
 )
 POSITIVE = frozenset(

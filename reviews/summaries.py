@@ -75,7 +75,7 @@ def summary_work_prepare(work: SummaryWork) -> None:
     """Aspects from the reviews (no LLM) and the prompt for the LLM."""
     work.aspects = aspects_compute(
         reviews=[ReviewText(id=review.pk, rating=review.rating, text=f"{review.title}. {review.body}") for review in work.reviews],
-        excluded_words=[work.product.title, work.product.category.name],
+        excluded_words=[work.product.title, work.product.category_names],
     )
     work.messages = prompt_build(reviews=_prompt_reviews(work.reviews))
 
