@@ -32,9 +32,11 @@ class SummaryEvaluation:
         return asdict(self)
 
 
-def evaluation_products(*, limit: int | None) -> QuerySet[Product]:
-    """Products with enough reviews to summarise; with `limit`, spread evenly over them (deterministic)."""
+def evaluation_products(*, limit: int | None, product_ids: list[int] | None = None) -> QuerySet[Product]:
+    """Products with enough reviews to summarise (of `product_ids` when given); with `limit`, spread evenly (deterministic)."""
     products = Product.objects.filter(review_count__gte=settings.REVIEW_SUMMARIES["MIN_REVIEWS"]).order_by("pk")
+    if product_ids:
+        products = products.filter(pk__in=product_ids)
     ids = list(products.values_list("pk", flat=True))
     if limit is not None and len(ids) > limit:
         step = len(ids) / limit

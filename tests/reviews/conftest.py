@@ -56,12 +56,18 @@ def llama_server(tmp_path_factory):
 
 
 @pytest.fixture
-def openai_llm(settings, llama_server):
+def short_summaries(settings):
+    """Shorter prompts and answers than the defaults, so the real model runs the tests in seconds."""
+    settings.REVIEW_SUMMARIES = {**settings.REVIEW_SUMMARIES, "PROMPT_MAX_TOKENS": 400, "MAX_OUTPUT_TOKENS": 90}
+
+
+@pytest.fixture
+def openai_llm(settings, llama_server, short_summaries):
     settings.LLM = {**settings.LLM, "BACKEND": "openai", "BASE_URL": llama_server, "MODEL": "smollm2-135m-instruct", "MAX_RETRIES": 1}
     return settings.LLM
 
 
 @pytest.fixture
-def local_llm(settings):
+def local_llm(settings, short_summaries):
     settings.LLM = {**settings.LLM, "BACKEND": "local", "MODEL_PATH": ""}
     return settings.LLM
