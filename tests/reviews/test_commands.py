@@ -1,0 +1,55 @@
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from reviews.models import ReviewSummary
+from reviews.summaries import summaries_stale_ids
+from tests.reviews.test_summaries import CLOTHING_REVIEWS, _product_with_reviews
+
+pytestmark = pytest.mark.django_db
+
+
+def _call(*args) -> tuple[str, str]:
+    out, err = StringIO(), StringIO()
+    call_command(*args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_summarize_reviews_prints_summary_and_aspects_and_skips_unchanged_products(local_llm):
+    product = _product_with_reviews()
+    out, err = _call("summarize_reviews", "--product", str(product.pk), "--json")
+    [printed] = json.loads(out)
+    assert printed["product_id"] == product.pk and printed["review_count"] == len(CLOTHING_REVIEWS)
+    assert printed["summary"] or "failed its checks" in printed["note"]
+    assert "zipper" in {aspect["name"] for aspect in printed["aspects"]}
+    assert "product/s" in err or "100%" in err, "a progress bar"
+    stored = ReviewSummary.objects.get(product=product)
+    assert stored.text == printed["summary"]
+
+    assert product.pk not in summaries_stale_ids(), "a current summary is not stale"
+    _, again = _call("summarize_reviews", "--product", str(product.pk))
+    assert "Summarised 0" in again and "unchanged 1" in again
+
+
+def test_summarize_reviews_refuses_bad_arguments_clearly():
+    with pytest.raises(CommandError, match="No product with id 999999"):
+        _call("summarize_reviews", "--product", "999999")
+    with pytest.raises(CommandError, match="No worker to queue on"):
+        _call("summarize_reviews", "--queue")
+    with pytest.raises(CommandError, match="not allowed with argument"):
+        _call("summarize_reviews", "--stale", "--all")
+
+
+def test_evaluate_summaries_prints_its_figures(local_llm):
+    product = _product_with_reviews()
+    out, _ = _call("evaluate_summaries", "--product", str(product.pk), "--json")
+    figures = json.loads(out)
+    assert figures["backend"] == "local" and figures["products"] == 1 and figures["llm_errors"] == 0
+    assert 0 <= figures["passed_first_try"] <= figures["passed_after_retry"] <= 1
+    assert figures["aspects"] >= 2 and 0 <= figures["aspects_agreeing"] <= 1
+    assert figures["tokens_per_second"] > 0 and figures["seconds_per_summary"] > 0
+    assert not ReviewSummary.objects.exists(), "the evaluation stores nothing"
+    with pytest.raises(CommandError, match="--limit must be at least 1"):
+        _call("evaluate_summaries", "--limit", "0")
