@@ -243,8 +243,9 @@ SEARCH = {
 }
 # Recommender (recommender/): training settings per data set, chosen on the evaluation (see README).
 RECOMMENDER_TRAINING = {
-    "demo": {"epochs": 6, "batch_size": 512, "temperature": 0.1, "logq_weight": 1.0},
-    "movielens-100k": {"epochs": 3, "batch_size": 1024, "temperature": 0.1, "history_keep": 0.5, "use_text": False},
+    "demo": {"epochs": 3, "batch_size": 512, "temperature": 0.1, "logq_weight": 1.0},
+    "movielens-100k": {"epochs": 3, "batch_size": 1024, "temperature": 0.1, "history_keep": 0.5, "history_norm": True,
+                       "use_text": False},
 }
 
 # The shop's own model is trained with the "demo" settings above, on events before the last

@@ -39,6 +39,8 @@ class TwoTowerConfig:
     """Share of history items kept at random while training, so the tower does not lean on any one."""
     history_embedding: bool = True
     """The user tower adds a history-side id embedding to each pooled item representation."""
+    history_norm: bool = False
+    """Batch-normalise the pooled history (helps with long histories of many unrelated items, as in MovieLens)."""
     seed: int = 7
 
 
@@ -63,7 +65,7 @@ class TwoTower(nn.Module):
             nn.init.normal_(self.history_id.weight, std=0.1)
         # A mean over dozens of history items is close to the mean of all items; normalising
         # it across users lets the tower see how one history differs from another from the start.
-        self.history_norm = nn.BatchNorm1d(config.dimensions)
+        self.history_norm = nn.BatchNorm1d(config.dimensions) if config.history_norm else None
         # The user tower pools item representations of the history, adds the categories
         # picked at onboarding (sharing the item tower's category embedding) and the profile.
         self.user_mlp = nn.Sequential(
@@ -97,7 +99,9 @@ class TwoTower(nn.Module):
             pooled = pooled + F.embedding_bag(
                 history_ids, self.history_id.weight, mode="sum", per_sample_weights=weights, sparse=True
             )
-        pooled = self.history_norm(pooled / total)
+        pooled = pooled / total
+        if self.history_norm is not None:
+            pooled = self.history_norm(pooled)
         categories = self.categorical[0](preferred) * (preferred > 0).float().unsqueeze(-1)
         preferred_mean = categories.sum(1) / (preferred > 0).float().sum(1, keepdim=True).clamp(min=1)
         return F.normalize(self.user_mlp(torch.cat([pooled, preferred_mean, profile], dim=-1)), dim=-1)
