@@ -257,6 +257,9 @@ RECOMMENDER = {
     "TRENDING_CACHE_SECONDS": 300,
     "PER_CATEGORY": 3,
     "REASON_MIN_SIMILARITY": 0.5,
+    # What the shopper did in the last SESSION_HOURS steers the next page (see recommender/selectors.py).
+    "SESSION_HOURS": 2,
+    "SESSION_WEIGHT": 1.0,
 }
 CELERY_BEAT_SCHEDULE = {
     "recommender-nightly-training": {

@@ -47,6 +47,16 @@ def loss_chart(*, losses: list[float]) -> dict | None:
     }
 
 
+def _stage_row(*, stage: str, state: dict) -> dict:
+    # Figures go to the template as pairs: a figure named "items" would hide dict.items there.
+    return {
+        "name": TrainingRun.Stage(stage).label,
+        "status": state.get("status"),
+        "seconds": state.get("seconds"),
+        "figures": list((state.get("figures") or {}).items()),
+    }
+
+
 def _metric_cells(row: dict) -> dict:
     return {
         "ndcg": row.get("ndcg@10"),
@@ -134,10 +144,7 @@ class TrainingRunAdmin(admin.ModelAdmin):
         extra = dict(extra_context or {})
         if run is not None:
             extra.update(
-                stages=[
-                    {"name": TrainingRun.Stage(stage).label, **run.stages.get(stage, {"status": "waiting"})}
-                    for stage in STAGES
-                ],
+                stages=[_stage_row(stage=stage, state=run.stages.get(stage, {"status": "waiting"})) for stage in STAGES],
                 metrics=[(name, _metric_cells(run.metrics[name])) for name in METRIC_ORDER if name in run.metrics],
                 loss_chart=loss_chart(losses=run.losses),
                 in_progress=bool(run.in_progress),

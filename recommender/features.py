@@ -155,6 +155,7 @@ class UserFeatures:
     history: list[int]
     """Product ids, newest first, at most HISTORY_LENGTH."""
     kinds: list[str]
+    hours_ago: list[float]
     weights: list[float]
     preferred_categories: list[int]
     """Vocabulary indices of onboarding categories, at most PREFERRED_CATEGORIES."""
@@ -188,6 +189,7 @@ def user_features(
     return UserFeatures(
         history=[event.product_id for event in recent],
         kinds=[event.kind for event in recent],
+        hours_ago=[(at - event.at).total_seconds() / 3600 for event in recent],
         weights=weights,
         preferred_categories=[index for index in preferred if index],
         onboarding_completed=1.0 if onboarding_completed else 0.0,

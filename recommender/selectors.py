@@ -121,6 +121,9 @@ def user_recommendations(*, user_id: int | None, k: int = 12, at: datetime | Non
     rows = {row.product_id: row for row in item_rows_load(product_ids=features.history)}
     kept = [(pk, kind, weight) for pk, kind, weight in zip(features.history, features.kinds, features.weights) if pk in rows]
     user, history_table = _user_vector(live=live, history=kept, rows=rows, features=features)
+    user = _session_steered(user=user, history_table=history_table, hours_ago=[
+        hours for pk, hours in zip(features.history, features.hours_ago) if pk in rows
+    ])
     bought = set(Interaction.objects.filter(user_id=user_id, kind=Interaction.Kind.PURCHASE).values_list("product_id", flat=True))
     candidates = vector_nearest(
         queryset=ItemVector.objects.filter(version_id=live.version_id, product__is_active=True, product__stock__gt=0).exclude(
@@ -161,6 +164,21 @@ def _user_vector(*, live, history: list, rows: dict, features) -> tuple[np.ndarr
             history_rows.to(device), history_ids.to(device), weights.to(device), preferred.to(device), profile.to(device), table
         )
     return user[0].cpu().numpy(), table[: len(history)].cpu().numpy()
+
+
+def _session_steered(*, user: np.ndarray, history_table: np.ndarray, hours_ago: list[float]) -> np.ndarray:
+    """Lean the query toward what the shopper looked at in the last hours.
+
+    A long history outweighs a handful of new events in the tower's weighted mean; shoppers
+    expect the next page to follow what they are doing now, so the item tower's vectors of
+    this session's items are added to the user vector before the nearest-item search.
+    """
+    window = settings.RECOMMENDER["SESSION_HOURS"]
+    recent = [row for row, hours in enumerate(hours_ago) if hours <= window]
+    if not recent:
+        return user
+    steered = user + settings.RECOMMENDER["SESSION_WEIGHT"] * history_table[recent].mean(axis=0)
+    return steered / max(float(np.linalg.norm(steered)), 1e-6)
 
 
 def _diversified(scored: list[tuple[Product, float]], *, k: int) -> list[Recommendation]:

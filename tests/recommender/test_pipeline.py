@@ -103,7 +103,7 @@ def test_activating_a_version_whose_vectors_were_pruned_recomputes_them(trained_
 def test_the_run_page_shows_stages_metrics_and_the_loss_curve(trained_recommender, admin_client):
     page = admin_client.get(reverse("admin:recommender_trainingrun_change", args=[trained_recommender.run_id])).content.decode()
     assert "Embed items" in page and "succeeded" in page
-    assert "als (implicit)" in page and "this run&#x27;s two-tower" in page
+    assert "als (implicit)" in page and "this run's two-tower" in page
     assert "<polyline points=" in page and "Training loss per epoch" in page
     listing = admin_client.get(reverse("admin:recommender_trainingrun_changelist")).content.decode()
     assert "Train now" in listing

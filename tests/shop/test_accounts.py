@@ -23,7 +23,7 @@ def clear_throttle():
 
 def test_sign_up_logs_in_and_goes_to_the_signup_redirect(client, settings):
     response = client.post(reverse("signup"), SIGNUP)
-    assert response.status_code == 302 and response["Location"] == reverse("shop:home")
+    assert response.status_code == 302 and response["Location"] == reverse("onboarding")
     user = get_user_model().objects.get(email="new.shopper@example.com")
     assert (user.username, user.email, user.first_name) == ("new.shopper@example.com", "new.shopper@example.com", "Nora")
     assert CustomerProfile.objects.filter(user=user).exists()
@@ -40,7 +40,7 @@ def test_signing_up_on_the_way_to_checkout_goes_back_there_but_never_off_site(cl
     assert response["Location"] == "/checkout/"
     client.logout()
     response = client.post(reverse("signup"), {**SIGNUP, "email": "x@example.com", "next": "https://evil.example/"})
-    assert response["Location"] == reverse("shop:home")
+    assert response["Location"] == reverse("onboarding")
 
 
 @pytest.mark.parametrize(
