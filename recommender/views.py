@@ -64,10 +64,10 @@ def onboarding_round(request: HttpRequest, round_number: int) -> HttpResponse:
         round_ids = request.session.get(f"{SHOWN_SESSION_KEY}_{round_number}", [])
         form = OnboardingLikesForm(request.POST, shown_ids=round_ids)
         if form.is_valid():
-            liked = onboarding_likes_record(user=request.user, products=list(form.cleaned_data["liked"]))
+            onboarding_likes_record(user=request.user, products=list(form.cleaned_data["liked"]))
             if "finish" in request.POST or round_number == ROUNDS:
                 onboarding_finish(user=request.user)
-                messages.success(request, "Thanks! Your home page now starts with picks for you." if liked or shown else "You're all set.")
+                messages.success(request, "Thanks! Your choices are saved: the home page uses them from now on.")
                 return redirect("shop:home")
             return redirect("onboarding-round", round_number=round_number + 1)
         products = list(form.fields["liked"].queryset)
