@@ -67,15 +67,8 @@ def _metric_cells(row: dict) -> dict:
     }
 
 
-@admin.register(TrainingRun)
-class TrainingRunAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "status", "stage", "trigger", "created_at", "held_out_ndcg", "published", "short_error")
-    list_filter = ("status", "trigger", "published")
-    actions = ("train_again", "abandon")
-    change_list_template = "admin/recommender/trainingrun/change_list.html"
-    change_form_template = "admin/recommender/trainingrun/change_form.html"
-    readonly_fields = ("status", "stage", "trigger", "force_publish", "started_by", "created_at", "finished_at", "data_start", "data_end", "published", "error")
-    fields = readonly_fields
+class RecordOnlyAdmin(admin.ModelAdmin):
+    """Runs and versions are written by the pipeline only; staff read them and act through actions."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -85,6 +78,17 @@ class TrainingRunAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+@admin.register(TrainingRun)
+class TrainingRunAdmin(RecordOnlyAdmin):
+    list_display = ("__str__", "status", "stage", "trigger", "created_at", "held_out_ndcg", "published", "short_error")
+    list_filter = ("status", "trigger", "published")
+    actions = ("train_again", "abandon")
+    change_list_template = "admin/recommender/trainingrun/change_list.html"
+    change_form_template = "admin/recommender/trainingrun/change_form.html"
+    readonly_fields = ("status", "stage", "trigger", "force_publish", "started_by", "created_at", "finished_at", "data_start", "data_end", "published", "error")
+    fields = readonly_fields
 
     @admin.display(description="nDCG@10 (held out)")
     def held_out_ndcg(self, run: TrainingRun) -> str:
@@ -153,20 +157,11 @@ class TrainingRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModelVersion)
-class ModelVersionAdmin(admin.ModelAdmin):
+class ModelVersionAdmin(RecordOnlyAdmin):
     list_display = ("__str__", "live", "created_at", "published_at", "ndcg", "items", "feature_schema_hash", "run_link")
     actions = ("activate", "rollback")
     readonly_fields = ("run", "artifact", "feature_schema_hash", "metrics", "data_start", "data_end", "items", "created_at", "published_at")
     fields = readonly_fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     @admin.display(description="Live", boolean=True)
     def live(self, version: ModelVersion) -> bool:
