@@ -244,8 +244,12 @@ SEARCH = {
 # Recommender (recommender/): training settings per data set, chosen on the evaluation (see README).
 RECOMMENDER_TRAINING = {
     "demo": {"epochs": 3, "batch_size": 512, "temperature": 0.1, "logq_weight": 1.0},
-    "movielens-100k": {"epochs": 3, "batch_size": 1024, "temperature": 0.1, "history_keep": 0.5, "history_norm": True,
-                       "use_text": False},
+    # MovieLens histories are long (a median of 49 training ratings) and its items have no text:
+    # wider id features, a batch-normalised history, a stronger popularity correction and an
+    # annealed learning rate over 15 epochs (80 s on 2 cores).
+    "movielens-100k": {"epochs": 15, "batch_size": 1024, "temperature": 0.15, "logq_weight": 1.6, "history_keep": 0.6,
+                       "history_norm": True, "use_text": False, "feature_dimensions": 64, "hidden": 256,
+                       "learning_rate_decay": True},
 }
 
 # The shop's own model is trained with the "demo" settings above, on events before the last

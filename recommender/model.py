@@ -35,6 +35,8 @@ class TwoTowerConfig:
     batch_size: int = 512
     learning_rate: float = 3e-3
     weight_decay: float = 1e-5
+    learning_rate_decay: bool = False
+    """Anneal the learning rate to zero over the epochs (cosine), so the last epochs settle instead of wander."""
     history_keep: float = 0.8
     """Share of history items kept at random while training, so the tower does not lean on any one."""
     history_embedding: bool = True
@@ -157,6 +159,10 @@ def two_tower_train(
         torch.optim.SparseAdam(sparse, lr=config.learning_rate),
         torch.optim.AdamW(dense, lr=config.learning_rate, weight_decay=config.weight_decay),
     ]
+    steps = config.epochs * -(-len(data.example_items) // config.batch_size)
+    schedulers = [
+        torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=steps) for optimiser in optimisers if config.learning_rate_decay
+    ]
     items = {name: tensor.to(device) for name, tensor in data.items.items()}
     counts = np.bincount(data.example_items, minlength=len(items["ids"])).astype(np.float64)
     log_q = torch.tensor(np.log((counts + 1) / (counts + 1).sum()), dtype=torch.float32, device=device)
@@ -184,14 +190,20 @@ def two_tower_train(
             history_ids = items["ids"][history[batch].clamp(min=0)]
             users = model.user_vectors(history[batch], history_ids, weights[batch] * keep, preferred[batch], profile[batch], table)
             logits = users @ table[positive].T / config.temperature - config.logq_weight * log_q[positive].unsqueeze(0)
-            # The same item twice in a batch is not a negative of itself.
+            # Neither the same item twice in a batch nor an item from the shopper's own history is a
+            # negative for them: pushing down what they chose teaches the tower to forget their taste.
             duplicate = (positive.unsqueeze(0) == positive.unsqueeze(1)) & ~torch.eye(len(positive), dtype=torch.bool, device=device)
-            loss = F.cross_entropy(logits.masked_fill(duplicate, -1e9), torch.arange(len(positive), device=device))
+            chosen = torch.zeros(len(batch), len(items["ids"]), dtype=torch.bool, device=device)
+            chosen.scatter_(1, history[batch].clamp(min=0), history[batch] >= 0)
+            chosen_before = chosen[:, positive] & (positive.unsqueeze(0) != positive.unsqueeze(1))
+            loss = F.cross_entropy(logits.masked_fill(duplicate | chosen_before, -1e9), torch.arange(len(positive), device=device))
             for optimiser in optimisers:
                 optimiser.zero_grad()
             loss.backward()
             for optimiser in optimisers:
                 optimiser.step()
+            for scheduler in schedulers:
+                scheduler.step()
             total, batches = total + loss.item(), batches + 1
         result.losses.append(total / max(batches, 1))
         on_epoch(epoch + 1, result.losses[-1])

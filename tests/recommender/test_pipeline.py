@@ -32,9 +32,7 @@ def test_a_run_goes_through_every_stage_and_publishes_a_model_that_beats_the_bas
     assert "epoch 1/" in run.log and "Published" in run.log
     ndcg = {name: row["ndcg@10"] for name, row in run.metrics.items()}
     assert ndcg["two-tower"] > 3 * ndcg["popularity"]
-    # The README's measured run beats ALS; CPU thread counts move a training run by about
-    # half a point, so the test allows that much rather than fail on float summation order.
-    assert ndcg["two-tower"] > 0.95 * ndcg["als (implicit)"]
+    assert ndcg["two-tower"] > ndcg["als (implicit)"], "the two-tower model beats matrix factorisation on held-out days"
     assert run.data_start < run.data_end
     assert trained_recommender.is_live and trained_recommender.metrics == run.metrics
     assert ItemVector.objects.filter(version=trained_recommender).count() == Product.objects.filter(is_active=True).count()
