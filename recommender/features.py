@@ -11,7 +11,7 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
@@ -160,6 +160,8 @@ class UserFeatures:
     preferred_categories: list[int]
     """Vocabulary indices of onboarding categories, at most PREFERRED_CATEGORIES."""
     onboarding_completed: float
+    preferred_category_ids: list[int] = field(default_factory=list)
+    """The onboarding categories themselves, for explaining picks (not a model input)."""
 
 
 def user_features(
@@ -193,6 +195,7 @@ def user_features(
         weights=weights,
         preferred_categories=[index for index in preferred if index],
         onboarding_completed=1.0 if onboarding_completed else 0.0,
+        preferred_category_ids=sorted(preferred_category_ids),
     )
 
 
@@ -233,12 +236,12 @@ def user_features_load(*, user_id: int, at: datetime, vocabulary: Vocabulary) ->
         .order_by("-created_at")
         .values_list("product_id", "kind", "created_at")[:HISTORY_LENGTH]
     ]
-    profile = CustomerProfile.objects.filter(user_id=user_id).first()
-    preferred = list(profile.preferred_categories.values_list("pk", flat=True)) if profile else []
+    # One row per picked category (one with None when there are none): the profile in one query.
+    profile = list(CustomerProfile.objects.filter(user_id=user_id).values_list("onboarding_completed", "preferred_categories"))
     return user_features(
         events=events,
         at=at,
-        preferred_category_ids=preferred,
-        onboarding_completed=bool(profile and profile.onboarding_completed),
+        preferred_category_ids=[category for _, category in profile if category is not None],
+        onboarding_completed=bool(profile and profile[0][0]),
         vocabulary=vocabulary,
     )

@@ -17,7 +17,7 @@ from django.db.models import Case, Count, F, FloatField, Q, Subquery, Sum, Value
 from django.utils import timezone
 
 from ml.vectors import vector_nearest
-from recommender.features import HISTORY_LENGTH, KIND_WEIGHTS, PREFERRED_CATEGORIES, item_rows_load, user_features_load
+from recommender.features import HISTORY_LENGTH, KIND_WEIGHTS, PREFERRED_CATEGORIES, id_bucket, item_rows_load, user_features_load
 from recommender.model import item_table
 from recommender.models import ItemVector, ModelVersion
 from recommender.registry import ModelUnavailable, live_model_get
@@ -118,12 +118,15 @@ def user_recommendations(*, user_id: int | None, k: int = 12, at: datetime | Non
     if not features.history and not features.preferred_categories:
         return _trending(k=k, note="Popular right now. Browse, buy or pick favourite categories to get picks of your own.")
 
-    rows = {row.product_id: row for row in item_rows_load(product_ids=features.history)}
-    kept = [(pk, kind, weight) for pk, kind, weight in zip(features.history, features.kinds, features.weights) if pk in rows]
-    user, history_table = _user_vector(live=live, history=kept, rows=rows, features=features)
-    user = _session_steered(user=user, history_table=history_table, hours_ago=[
-        hours for pk, hours in zip(features.history, features.hours_ago) if pk in rows
-    ])
+    vectors, titles = _history_vectors(live=live, product_ids=features.history)
+    kept = [
+        (pk, kind, weight, hours)
+        for pk, kind, weight, hours in zip(features.history, features.kinds, features.weights, features.hours_ago)
+        if pk in vectors
+    ]
+    history_table = np.stack([vectors[pk] for pk, *_ in kept]) if kept else np.zeros((0, live.model.config.dimensions), np.float32)
+    user = _user_vector(live=live, history=kept, history_table=history_table, features=features)
+    user = _session_steered(user=user, history_table=history_table, hours_ago=[hours for *_, hours in kept])
     bought = set(Interaction.objects.filter(user_id=user_id, kind=Interaction.Kind.PURCHASE).values_list("product_id", flat=True))
     candidates = vector_nearest(
         queryset=ItemVector.objects.filter(version_id=live.version_id, product__is_active=True, product__stock__gt=0).exclude(
@@ -138,32 +141,66 @@ def user_recommendations(*, user_id: int | None, k: int = 12, at: datetime | Non
     )
     products = _available_products().select_related("category").in_bulk([pk for pk, _ in candidates])
     picked = _diversified([(products[pk], 1.0 - distance) for pk, distance in candidates if pk in products], k=k)
-    _reasons_add(picked=picked, history=kept, history_table=history_table, user_id=user_id, version_id=live.version_id)
+    _reasons_add(
+        picked=picked,
+        history=kept,
+        history_table=history_table,
+        titles=titles,
+        preferred_category_ids=set(features.preferred_category_ids),
+        version_id=live.version_id,
+    )
     return Recommendations(items=picked, source="model", version_id=live.version_id)
 
 
-def _user_vector(*, live, history: list, rows: dict, features) -> tuple[np.ndarray, np.ndarray]:
-    """The user tower on one shopper's features: their vector, and the item representations of their history."""
+def _history_vectors(*, live, product_ids: list[int]) -> tuple[dict[int, np.ndarray], dict[int, str]]:
+    """The item tower's vector and the title of each history product.
+
+    The live version stored the tower's vector of every product when it was published;
+    reading those is the same function's output without running the tower per request
+    (edits to a product since then reach the vectors with the next training run). Only
+    products added since then go through the tower here.
+    """
+    vectors, titles = {}, {}
+    for pk, vector, title in ItemVector.objects.filter(version_id=live.version_id, product_id__in=product_ids).values_list(
+        "product_id", "vector", "product__title"
+    ):
+        vectors[pk], titles[pk] = np.asarray(vector, dtype=np.float32), title
+    missing = [pk for pk in product_ids if pk not in vectors]
+    if missing:
+        rows = item_rows_load(product_ids=missing)
+        if rows:
+            table = item_table(model=live.model, items=live.item_tensors(items=rows)).cpu().numpy()
+            vectors.update({row.product_id: table[index] for index, row in enumerate(rows)})
+            titles.update(Product.objects.filter(pk__in=[row.product_id for row in rows]).values_list("pk", "title"))
+    return vectors, titles
+
+
+def _user_vector(*, live, history: list, history_table: np.ndarray, features) -> np.ndarray:
+    """The user tower on one shopper's features and the item vectors of their history."""
     model = live.model
     device = next(model.parameters()).device
     with torch.inference_mode():
         history_rows = torch.full((1, HISTORY_LENGTH), -1, dtype=torch.long)
         history_ids = torch.zeros((1, HISTORY_LENGTH), dtype=torch.long)
         weights = torch.zeros((1, HISTORY_LENGTH))
-        table = torch.zeros((1, model.config.dimensions), device=device)
+        table = torch.zeros((1, model.config.dimensions))
         if history:
-            items = live.item_tensors(items=[rows[pk] for pk, _, _ in history])
-            table = item_table(model=model, items=items)
+            table = torch.from_numpy(history_table)
             history_rows[0, : len(history)] = torch.arange(len(history))
-            history_ids[0, : len(history)] = items["ids"]
-            weights[0, : len(history)] = torch.tensor([weight for _, _, weight in history])
+            history_ids[0, : len(history)] = torch.tensor([id_bucket(product_id=pk) for pk, *_ in history])
+            weights[0, : len(history)] = torch.tensor([weight for _, _, weight, _ in history])
         preferred = torch.zeros((1, PREFERRED_CATEGORIES), dtype=torch.long)
         preferred[0, : len(features.preferred_categories)] = torch.tensor(features.preferred_categories, dtype=torch.long)
         profile = torch.tensor([[features.onboarding_completed]])
         user = model.user_vectors(
-            history_rows.to(device), history_ids.to(device), weights.to(device), preferred.to(device), profile.to(device), table
+            history_rows.to(device),
+            history_ids.to(device),
+            weights.to(device),
+            preferred.to(device),
+            profile.to(device),
+            table.to(device),
         )
-    return user[0].cpu().numpy(), table[: len(history)].cpu().numpy()
+    return user[0].cpu().numpy()
 
 
 def _session_steered(*, user: np.ndarray, history_table: np.ndarray, hours_ago: list[float]) -> np.ndarray:
@@ -196,7 +233,15 @@ def _diversified(scored: list[tuple[Product, float]], *, k: int) -> list[Recomme
     return (picked + held_back)[:k]
 
 
-def _reasons_add(*, picked: list[Recommendation], history: list, history_table: np.ndarray, user_id: int, version_id: int) -> None:
+def _reasons_add(
+    *,
+    picked: list[Recommendation],
+    history: list,
+    history_table: np.ndarray,
+    titles: dict[int, str],
+    preferred_category_ids: set[int],
+    version_id: int,
+) -> None:
     """"Because you viewed …" where an item of the history is close to the pick in the item tower's space."""
     if picked and history:
         vectors = dict(
@@ -204,9 +249,8 @@ def _reasons_add(*, picked: list[Recommendation], history: list, history_table: 
                 "product_id", "vector"
             )
         )
-        titles = dict(Product.objects.filter(pk__in=[pk for pk, _, _ in history]).values_list("pk", "title"))
         positions: dict[int, int] = {}
-        for index, (pk, _, _) in enumerate(history):
+        for index, (pk, *_) in enumerate(history):
             positions.setdefault(pk, index)
         for recommendation in picked:
             own = positions.get(recommendation.product.pk)
@@ -219,15 +263,10 @@ def _reasons_add(*, picked: list[Recommendation], history: list, history_table: 
             similarity = history_table @ np.asarray(vector, dtype=np.float32)
             best = int(np.argmax(similarity))
             if similarity[best] >= settings.RECOMMENDER["REASON_MIN_SIMILARITY"]:
-                pk, kind, _ = history[best]
+                pk, kind, *_ = history[best]
                 recommendation.reason = f"Because you {REASON_VERBS.get(kind, 'viewed')} {titles.get(pk, 'a similar item')}"
-    preferred = set(
-        CustomerProfile.objects.filter(user_id=user_id).values_list("preferred_categories", flat=True).exclude(
-            preferred_categories=None
-        )
-    )
     for recommendation in picked:
-        if not recommendation.reason and recommendation.product.category_id in preferred:
+        if not recommendation.reason and recommendation.product.category_id in preferred_category_ids:
             recommendation.reason = f"From {recommendation.product.category.name}, one of your picks"
 
 

@@ -67,6 +67,23 @@ def test_what_a_shopper_just_did_changes_the_next_recommendations(trained_recomm
     assert any(item.reason.startswith("Because you") for item in in_department)
 
 
+def test_the_history_is_read_from_stored_item_vectors_equal_to_the_tower_and_new_products_go_through_it(trained_recommender):
+    from recommender.features import item_rows_load
+    from recommender.model import item_table
+    from recommender.registry import live_model_get
+    from recommender.selectors import _history_vectors
+
+    live = live_model_get()
+    stored = list(ItemVector.objects.filter(version=trained_recommender).order_by("product_id").values_list("product_id", flat=True)[:5])
+    added = ProductFactory()
+    vectors, titles = _history_vectors(live=live, product_ids=stored + [added.pk])
+    rows = item_rows_load(product_ids=stored + [added.pk])
+    fresh = item_table(model=live.model, items=live.item_tensors(items=rows)).numpy()
+    for index, row in enumerate(rows):
+        assert vectors[row.product_id] == pytest.approx(fresh[index], abs=1e-5)
+    assert titles[added.pk] == added.title
+
+
 def test_recommendations_spread_over_categories(trained_recommender):
     result = user_recommendations(user_id=_shopper().pk, k=12)
     per_category = Counter(item.product.category_id for item in result.items)
