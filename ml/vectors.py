@@ -20,12 +20,16 @@ def vector_nearest(
     filtered: bool = False,
     at_least: int | None = None,
     key: str = "pk",
-) -> list[tuple[int, float]]:
-    """(`key`, cosine distance) of up to k rows of `queryset` nearest to `vector`, nearest first.
+    also: tuple[str, ...] = (),
+) -> list[tuple]:
+    """(`key`, cosine distance, *`also`) of up to k rows of `queryset` nearest to `vector`, nearest first.
 
     With `filtered`, at least `at_least` rows (default k) come back whenever that many match.
+    `also` names further fields to read in the same query.
     """
-    nearest = queryset.annotate(distance=CosineDistance(field, vector)).order_by("distance").values_list(key, "distance")
+    nearest = (
+        queryset.annotate(distance=CosineDistance(field, vector)).order_by("distance").values_list(key, "distance", *also)
+    )
     ef_search = min(max(k, 40) * (FILTERED_WIDENING if filtered else 1), 1000)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(ef_search)])

@@ -138,16 +138,18 @@ def user_recommendations(*, user_id: int | None, k: int = 12, at: datetime | Non
         filtered=True,
         at_least=k,
         key="product_id",
+        also=("product__category_id", "vector"),
     )
-    products = _available_products().select_related("category").in_bulk([pk for pk, _ in candidates])
-    picked = _diversified([(products[pk], 1.0 - distance) for pk, distance in candidates if pk in products], k=k)
+    chosen = _diversified([(pk, category_id, 1.0 - distance) for pk, distance, category_id, _ in candidates], k=k)
+    products = _available_products().select_related("category").in_bulk([pk for pk, _ in chosen])
+    picked = [Recommendation(product=products[pk], score=score) for pk, score in chosen if pk in products]
     _reasons_add(
         picked=picked,
+        picked_vectors={pk: vector for pk, _, _, vector in candidates},
         history=kept,
         history_table=history_table,
         titles=titles,
         preferred_category_ids=set(features.preferred_category_ids),
-        version_id=live.version_id,
     )
     return Recommendations(items=picked, source="model", version_id=live.version_id)
 
@@ -218,16 +220,17 @@ def _session_steered(*, user: np.ndarray, history_table: np.ndarray, hours_ago: 
     return steered / max(float(np.linalg.norm(steered)), 1e-6)
 
 
-def _diversified(scored: list[tuple[Product, float]], *, k: int) -> list[Recommendation]:
-    """Best first, at most PER_CATEGORY from one category unless too few categories are left to fill k."""
+def _diversified(scored: list[tuple[int, int, float]], *, k: int) -> list[tuple[int, float]]:
+    """(product id, score) best first from (product id, category id, score), at most PER_CATEGORY
+    from one category unless too few categories are left to fill k."""
     per_category = settings.RECOMMENDER["PER_CATEGORY"]
     picked, held_back, counts = [], [], {}
-    for product, score in scored:
-        if counts.get(product.category_id, 0) < per_category:
-            picked.append(Recommendation(product=product, score=score))
-            counts[product.category_id] = counts.get(product.category_id, 0) + 1
+    for pk, category_id, score in scored:
+        if counts.get(category_id, 0) < per_category:
+            picked.append((pk, score))
+            counts[category_id] = counts.get(category_id, 0) + 1
         else:
-            held_back.append(Recommendation(product=product, score=score))
+            held_back.append((pk, score))
         if len(picked) == k:
             return picked
     return (picked + held_back)[:k]
@@ -236,19 +239,14 @@ def _diversified(scored: list[tuple[Product, float]], *, k: int) -> list[Recomme
 def _reasons_add(
     *,
     picked: list[Recommendation],
+    picked_vectors: dict[int, object],
     history: list,
     history_table: np.ndarray,
     titles: dict[int, str],
     preferred_category_ids: set[int],
-    version_id: int,
 ) -> None:
     """"Because you viewed …" where an item of the history is close to the pick in the item tower's space."""
     if picked and history:
-        vectors = dict(
-            ItemVector.objects.filter(version_id=version_id, product_id__in=[r.product.pk for r in picked]).values_list(
-                "product_id", "vector"
-            )
-        )
         positions: dict[int, int] = {}
         for index, (pk, *_) in enumerate(history):
             positions.setdefault(pk, index)
@@ -257,7 +255,7 @@ def _reasons_add(
             if own is not None:
                 recommendation.reason = f"You {REASON_VERBS.get(history[own][1], 'viewed')} this recently"
                 continue
-            vector = vectors.get(recommendation.product.pk)
+            vector = picked_vectors.get(recommendation.product.pk)
             if vector is None:
                 continue
             similarity = history_table @ np.asarray(vector, dtype=np.float32)
