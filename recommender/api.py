@@ -1,4 +1,5 @@
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -29,9 +30,23 @@ class CountQuerySerializer(serializers.Serializer):
     k = serializers.IntegerField(min_value=1, max_value=50, default=12)
 
 
+class RecommendationsResponseSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(choices=["model", "trending"])
+    model_version = serializers.IntegerField(allow_null=True)
+    note = serializers.CharField(help_text="Why trending items are shown instead of personal picks, when they are.")
+    results = RecommendationSerializer(many=True)
+
+
+class SimilarProductsResponseSerializer(serializers.Serializer):
+    product = serializers.IntegerField()
+    source = serializers.ChoiceField(choices=["model", "text", ""], help_text="Item tower, description vectors, or none.")
+    results = ProductBriefSerializer(many=True)
+
+
 class RecommendationsAPIView(APIView):
     """The current shopper's recommendations; visitors and new shoppers get trending items, with the reason in `note`."""
 
+    @extend_schema(parameters=[CountQuerySerializer], responses=RecommendationsResponseSerializer)
     def get(self, request: Request) -> Response:
         query = CountQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -51,6 +66,7 @@ class RecommendationsAPIView(APIView):
 class SimilarProductsAPIView(APIView):
     """Products similar to one: by the live item tower, or by description when the product has no item vector yet."""
 
+    @extend_schema(parameters=[CountQuerySerializer], responses=SimilarProductsResponseSerializer)
     def get(self, request: Request, pk: int) -> Response:
         query = CountQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

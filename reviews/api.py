@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.request import Request
@@ -82,6 +83,9 @@ class ReviewListCreateAPIView(generics.GenericAPIView):
 class ReviewSummaryAPIView(APIView):
     """The stored AI summary of a product's reviews and its aspects; 404 with the reason when there is none."""
 
+    @extend_schema(
+        responses={200: ReviewSummarySerializer, 404: OpenApiResponse(description="No summary yet: `detail` and `review_count`.")}
+    )
     def get(self, request: Request, product_id: int) -> Response:
         product = _product(product_id)
         summary = review_summary_get(product_id=product.pk)

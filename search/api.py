@@ -1,3 +1,5 @@
+from django import forms
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -5,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ml.encoders import EncoderUnavailable
-from search.forms import SearchForm
+from search.forms import FILTER_FIELDS, SearchForm
 from search.photos import PhotoRejected, photo_open
 from search.selectors import SearchResult, product_image_search, product_search
 
@@ -25,6 +27,43 @@ class SearchHitSerializer(serializers.Serializer):
 
     def get_image(self, hit) -> str | None:
         return self.context["request"].build_absolute_uri(hit.product.image.url) if hit.product.image else None
+
+
+class SearchPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    query = serializers.CharField()
+    ranked_text = serializers.CharField(help_text="The text that was ranked: the query, or its spelling correction.")
+    corrected = serializers.CharField(allow_null=True)
+    filters = serializers.DictField(help_text="Every filter applied, from the fields or read from the query.")
+    filters_from_query = serializers.DictField(help_text="The filters read from the query text (\"under $50\").")
+    suggestions = serializers.ListField(child=serializers.CharField())
+    facets = serializers.DictField()
+    results = SearchHitSerializer(many=True)
+
+
+class SearchErrorsSerializer(serializers.Serializer):
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+def _search_parameters() -> list[OpenApiParameter]:
+    """The search form's fields as documented query parameters, so the schema cannot drift from the form."""
+    kinds = ((forms.IntegerField, int), (forms.DecimalField, float), (forms.BooleanField, bool))
+    return [
+        OpenApiParameter(
+            name,
+            type=next((kind for field_class, kind in kinds if isinstance(field, field_class)), str),
+            enum=[value for value, _ in field.choices if value] if isinstance(field, forms.ChoiceField) else None,
+            description=field.help_text,
+        )
+        for name, field in SearchForm.base_fields.items()
+    ]
+
+
+SEARCH_PARAMETERS = _search_parameters()
 
 
 def _filters_json(filters: dict) -> dict:
@@ -61,6 +100,7 @@ def _page_response(*, request: Request, result: SearchResult) -> Response:
 class SearchAPIView(APIView):
     """GET /api/search/?q=…&category=…&min_price=…: the ranking the search page shows."""
 
+    @extend_schema(parameters=SEARCH_PARAMETERS, responses={200: SearchPageSerializer, 400: SearchErrorsSerializer})
     def get(self, request: Request) -> Response:
         form = SearchForm(request.query_params)
         if not form.is_valid():
@@ -74,6 +114,20 @@ class ImageSearchAPIView(APIView):
 
     parser_classes = [MultiPartParser, FormParser]
 
+    @extend_schema(
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"photo": {"type": "string", "format": "binary"}, **{name: {"type": "string"} for name in FILTER_FIELDS + ("sort", "page")}},
+                "required": ["photo"],
+            }
+        },
+        responses={
+            200: SearchPageSerializer,
+            400: SearchErrorsSerializer,
+            503: OpenApiResponse(SearchErrorsSerializer, description="The image encoder cannot be loaded."),
+        },
+    )
     def post(self, request: Request) -> Response:
         form = SearchForm(request.data)
         if not form.is_valid():

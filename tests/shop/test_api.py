@@ -158,6 +158,17 @@ def test_the_api_serves_its_openapi_schema_and_docs(api):
     assert schema.status_code == 200
     paths = schema.json()["paths"]
     assert {"/api/products/", "/api/categories/", "/api/cart/", "/api/cart/lines/", "/api/orders/", "/api/orders/{number}/"} <= set(paths)
+    assert {"/api/recommendations/", "/api/products/{id}/similar/", "/api/products/{product_id}/reviews/", "/api/search/"} <= set(paths)
+    undocumented = [
+        f"{method.upper()} {path}"
+        for path, operations in paths.items()
+        for method, operation in operations.items()
+        if not any("content" in response for code, response in operation["responses"].items() if code.startswith("2") and code != "204")
+        and "204" not in operation["responses"]
+    ]
+    assert not undocumented, "every endpoint documents what it returns"
+    search = paths["/api/search/"]["get"]
+    assert {"q", "category", "min_price", "sort", "page"} <= {parameter["name"] for parameter in search["parameters"]}
     docs = api.get("/api/docs/")
     assert docs.status_code == 200 and b"swagger-ui" in docs.content
 
