@@ -150,6 +150,24 @@ def two_tower_train(
     device: str = "cpu",
     on_epoch: Callable[[int, float], None] = lambda epoch, loss: None,
 ) -> TrainingResult:
+    """Train a model; the same data, config and seed give the same weights.
+
+    Some parallel kernels (the sparse gradients of the embedding bags) add in whatever order
+    threads finish, which moved a demo run's nDCG@10 by a point from one run to the next;
+    deterministic algorithms are switched on while training, and back after.
+    """
+    enabled, warn_only = torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled()
+    # warn_only: a CUDA kernel without a deterministic variant warns instead of stopping the run.
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    try:
+        return _two_tower_train(data=data, config=config, device=device, on_epoch=on_epoch)
+    finally:
+        torch.use_deterministic_algorithms(enabled, warn_only=warn_only)
+
+
+def _two_tower_train(
+    *, data: TrainingData, config: TwoTowerConfig, device: str, on_epoch: Callable[[int, float], None]
+) -> TrainingResult:
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     model = TwoTower(config).to(device)
