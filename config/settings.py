@@ -243,7 +243,7 @@ SEARCH = {
 }
 # Recommender (recommender/): training settings per data set, chosen on the evaluation (see README).
 RECOMMENDER_TRAINING = {
-    "demo": {"epochs": 3, "batch_size": 512, "temperature": 0.1, "logq_weight": 1.0},
+    "demo": {"epochs": 5, "batch_size": 512, "temperature": 0.1, "logq_weight": 1.0, "learning_rate_decay": True},
     # MovieLens histories are long (a median of 49 training ratings) and its items have no text:
     # wider id features, a batch-normalised history, a stronger popularity correction and an
     # annealed learning rate over 15 epochs (80 s on 2 cores).
