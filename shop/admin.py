@@ -89,7 +89,7 @@ class ProductAdmin(admin.ModelAdmin):
 
     @admin.action(description="Re-embed selected products for search (text and pictures)")
     def embed(self, request, queryset) -> None:
-        from ml.tasks import products_embed_task
+        from search.tasks import products_embed_task
 
         ids = list(queryset.values_list("pk", flat=True))
         transaction.on_commit(lambda: products_embed_task.delay(ids))

@@ -20,9 +20,9 @@ from django.utils.text import slugify
 
 from ml.datasets import DatasetUnavailable
 from ml.encoders import image_encoder_status
-from ml.services import products_embed, products_stale
 from reviews.models import Review
 from reviews.services import product_ratings_refresh
+from search.embedding import products_embed, products_stale
 from shop.demo.catalog import ProductSpec, catalog_specs_build, category_tree_spec, leaf_key
 from shop.demo.catalog_spec import WOMENS_CLOTHING
 from shop.demo.clothing import ClothingItem, clothing_dataset_path, clothing_items_build

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from ml.services import products_embed
+from search.embedding import products_embed
 from search.selectors import product_search
 from shop.models import Product
 

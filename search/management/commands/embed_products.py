@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from ml.encoders import EncoderUnavailable
-from ml.services import products_embed, products_stale
+from search.embedding import products_embed, products_stale
 from shop.models import Product
 
 

@@ -2,7 +2,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 
 from config.celery import app
-from ml.tasks import products_embed_task
+from search.tasks import products_embed_task
 from shop.models import Product
 from tests.factories import ProductFactory
 

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from ml.services import products_embed
+from search.embedding import products_embed
 
 
 @shared_task(queue="ml", acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)

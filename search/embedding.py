@@ -17,8 +17,6 @@ from ml.encoders import (
 )
 from shop.models import IMAGE_VECTOR_DIMENSIONS, TEXT_VECTOR_DIMENSIONS, Product
 
-TEXT_FIELDS = ("title", "description", "brand", "colour", "material", "size", "age_group", "category_names")
-
 
 @dataclass
 class EmbedReport:
@@ -60,7 +58,7 @@ def product_image_hash(*, product: Product) -> str:
 def products_stale(*, queryset: QuerySet[Product] | None = None) -> QuerySet[Product]:
     """Products whose vectors are missing or were made by another encoder than the configured one.
 
-    Content changes are caught on save (see ml.signals); this catches encoder changes and
+    Content changes are caught on save (see search.signals); this catches encoder changes and
     products written in bulk. Images count only where an image encoder can embed them.
     """
     products = Product.objects.all() if queryset is None else queryset

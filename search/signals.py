@@ -3,7 +3,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from ml.encoders import image_encoder_name, text_encoder_name
-from ml.services import product_image_hash, product_text_hash
+from search.embedding import product_image_hash, product_text_hash
 from shop.models import Product
 
 
@@ -17,7 +17,7 @@ def product_saved(*, instance: Product, raw: bool = False, **_) -> None:
         product_image_hash(product=instance) != instance.image_hash or instance.image_encoder != image_encoder_name()
     )
     if text_changed or image_changed:
-        from ml.tasks import products_embed_task
+        from search.tasks import products_embed_task
 
         product_id = instance.pk
         transaction.on_commit(lambda: products_embed_task.delay([product_id]))
