@@ -7,24 +7,22 @@ sentence-transformers' `encode`, so padding stays short; everything runs under
 
 import logging
 import os
-import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from django.conf import settings
 from PIL import Image
 
 from ml.devices import device_get
+from ml.loading import loaded_get
 
 # Weights come from local directories or the hub cache, never from the network at run time.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-
-_lock = threading.Lock()
-_loaded: dict[tuple, object] = {}
 
 
 class EncoderUnavailable(Exception):
@@ -137,14 +135,23 @@ def _image_encoder_load(*, model_name: str, pretrained: str, device: str) -> Ima
     )
 
 
-def _cached(key: tuple, loader):
-    with _lock:
-        if key not in _loaded:
-            try:
-                _loaded[key] = loader()
-            except EncoderUnavailable as error:
-                _loaded[key] = error
-        value = _loaded[key]
+Encoder = TypeVar("Encoder", TextEncoder, ImageEncoder)
+
+
+def _encoder_loaded(*, key: str, version: tuple, load: Callable[[], Encoder]) -> Encoder:
+    """The loaded encoder, or its EncoderUnavailable raised again.
+
+    A missing model is remembered as well: image_encoder_status runs on every search page,
+    and trying open_clip again each time would be slow.
+    """
+
+    def attempt() -> Encoder | EncoderUnavailable:
+        try:
+            return load()
+        except EncoderUnavailable as error:
+            return error
+
+    value = loaded_get(key=key, version=version, load=attempt)
     if isinstance(value, EncoderUnavailable):
         raise value
     return value
@@ -153,17 +160,21 @@ def _cached(key: tuple, loader):
 def text_encoder_get() -> TextEncoder:
     config = settings.TEXT_ENCODER
     device = device_get()
-    key = ("text", config["NAME"], config["PATH"], config["QUERY_PREFIX"], device)
-    return _cached(
-        key, lambda: _text_encoder_load(name=config["NAME"], path=config["PATH"], query_prefix=config["QUERY_PREFIX"], device=device)
+    return _encoder_loaded(
+        key="ml.text_encoder",
+        version=(config["NAME"], config["PATH"], config["QUERY_PREFIX"], device),
+        load=lambda: _text_encoder_load(name=config["NAME"], path=config["PATH"], query_prefix=config["QUERY_PREFIX"], device=device),
     )
 
 
 def image_encoder_get() -> ImageEncoder:
     config = settings.IMAGE_ENCODER
     device = device_get()
-    key = ("image", config["MODEL"], config["PRETRAINED"], device)
-    return _cached(key, lambda: _image_encoder_load(model_name=config["MODEL"], pretrained=config["PRETRAINED"], device=device))
+    return _encoder_loaded(
+        key="ml.image_encoder",
+        version=(config["MODEL"], config["PRETRAINED"], device),
+        load=lambda: _image_encoder_load(model_name=config["MODEL"], pretrained=config["PRETRAINED"], device=device),
+    )
 
 
 def text_encoder_name() -> str:
