@@ -8,6 +8,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet
 
 from ml.encoders import image_encoder_get, image_encoder_name, text_encoder_get
+from ml.loading import loaded_get
 from ml.vectors import vector_nearest
 from search.facets import facets_count, facets_of
 from search.parsing import query_parse
@@ -81,20 +82,15 @@ def _ordered_page(*, ranked: list[tuple[int, float, tuple[str, ...]]], sort: str
     return page, hits
 
 
-_category_vectors: dict[tuple, object] = {}
-
-
 def category_suggestions(*, text: str, limit: int = 3) -> list[Category]:
     """Leaf categories closest in meaning to a query that found nothing."""
     categories = list(Category.objects.filter(children__isnull=True).select_related("parent__parent"))
     if not categories or not text:
         return []
     encoder = text_encoder_get()
-    key = (encoder.name, tuple(category.names_path for category in categories))
-    if key not in _category_vectors:
-        _category_vectors.clear()
-        _category_vectors[key] = encoder.encode(list(key[1]))
-    scores = _category_vectors[key] @ encoder.encode([text], queries=True)[0]
+    names = tuple(category.names_path for category in categories)
+    vectors = loaded_get(key="search.category_vectors", version=(encoder.name, names), load=lambda: encoder.encode(list(names)))
+    scores = vectors @ encoder.encode([text], queries=True)[0]
     return [categories[i] for i in scores.argsort()[::-1][:limit]]
 
 
