@@ -158,6 +158,46 @@ def search_rank(*, base: QuerySet, text: str, filtered: bool, signals: tuple[str
     return rankings_combine(rankings=rankings, weights=settings.SEARCH["WEIGHTS"])
 
 
+def search_result_build(
+    *,
+    query: str,
+    prepared: PreparedQuery,
+    ranked: list[tuple[int, float, tuple[str, ...]]] | None,
+    sort: str,
+    page_number: int,
+    page_size: int,
+) -> SearchResult:
+    """The one way a search result is put together, from what was asked and what was ranked.
+
+    Without a ranking (`ranked` None: no words to rank by) the filtered catalog is browsed, paged and
+    counted by the database, so browsing never lists every product id.
+    """
+    suggestions: list[str] = []
+    if ranked is None:
+        ordering = ORDERINGS.get(sort, ("-review_count", "-created_at", "pk"))
+        page = Paginator(prepared.base.select_related("category").order_by(*ordering), page_size).get_page(page_number)
+        hits = [SearchHit(product=product, score=0.0) for product in page.object_list]
+        facets = facets_count(products=prepared.base)
+    else:
+        page, hits = _ordered_page(ranked=ranked, sort=sort, page_number=page_number, page_size=page_size)
+        facets = facets_of(product_ids=[pk for pk, _, _ in ranked])
+        # Words that found nothing point to the nearest categories; a photo has no words.
+        if not ranked and prepared.ranked_text:
+            suggestions = [category.name for category in category_suggestions(text=prepared.ranked_text)]
+    return SearchResult(
+        query=query,
+        text=prepared.text,
+        filters=prepared.filters,
+        parsed_filters=prepared.parsed_filters,
+        page=page,
+        hits=hits,
+        facets=facets,
+        terms=query_terms(text=prepared.ranked_text),
+        corrected=prepared.corrected,
+        suggestions=suggestions,
+    )
+
+
 def product_search(
     *,
     query: str,
@@ -170,39 +210,11 @@ def product_search(
 ) -> SearchResult:
     """Rank active products for a text query; filters written in the query are applied too."""
     prepared = query_prepare(query=query, filters=filters, parse=parse)
-    text, parsed_filters, effective, base = prepared.text, prepared.parsed_filters, prepared.filters, prepared.base
-    corrected, ranked_text = prepared.corrected, prepared.ranked_text
-    if not query_terms(text=ranked_text):
-        ordering = ORDERINGS.get(sort, ("-review_count", "-created_at", "pk"))
-        page = Paginator(base.select_related("category").order_by(*ordering), page_size).get_page(page_number)
-        return SearchResult(
-            query=query,
-            text=text,
-            filters=effective,
-            parsed_filters=parsed_filters,
-            page=page,
-            hits=[SearchHit(product=product, score=0.0) for product in page.object_list],
-            facets=facets_count(products=base),
-            terms=[],
-        )
-
-    ranked = search_rank(base=base, text=ranked_text, filtered=bool(effective), signals=signals)
-    page, hits = _ordered_page(ranked=ranked, sort=sort, page_number=page_number, page_size=page_size)
-
-    suggestions: list[str] = []
-    if not ranked:
-        suggestions = [category.name for category in category_suggestions(text=ranked_text)]
-    return SearchResult(
-        query=query,
-        text=text,
-        filters=effective,
-        parsed_filters=parsed_filters,
-        page=page,
-        hits=hits,
-        facets=facets_of(product_ids=[pk for pk, _, _ in ranked]),
-        terms=query_terms(text=ranked_text),
-        corrected=corrected,
-        suggestions=suggestions,
+    ranked = None
+    if query_terms(text=prepared.ranked_text):
+        ranked = search_rank(base=prepared.base, text=prepared.ranked_text, filtered=bool(prepared.filters), signals=signals)
+    return search_result_build(
+        query=query, prepared=prepared, ranked=ranked, sort=sort, page_number=page_number, page_size=page_size
     )
 
 
@@ -215,17 +227,11 @@ def product_image_search(
     base = filters_apply(products=Product.objects.filter(is_active=True, image_encoder=image_encoder_name()), filters=effective)
     vector = encoder.encode_images([image])[0]
     rows = vector_nearest(queryset=base, field="image_embedding", vector=vector, k=settings.SEARCH["CANDIDATES"], filtered=bool(effective))
+    # A photo has no words: nothing is parsed, corrected or highlighted.
+    prepared = PreparedQuery(text="", parsed_filters={}, filters=effective, base=base, corrected=None)
     ranked = [(pk, 1 - distance, ("photo",)) for pk, distance in rows]
-    page, hits = _ordered_page(ranked=ranked, sort=sort, page_number=page_number, page_size=page_size)
-    return SearchResult(
-        query="",
-        text="",
-        filters=effective,
-        parsed_filters={},
-        page=page,
-        hits=hits,
-        facets=facets_of(product_ids=[pk for pk, _, _ in ranked]),
-        terms=[],
+    return search_result_build(
+        query="", prepared=prepared, ranked=ranked, sort=sort, page_number=page_number, page_size=page_size
     )
 
 
