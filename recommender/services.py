@@ -22,7 +22,7 @@ from recommender.features import FEATURE_SCHEMA_HASH, item_rows_load
 from recommender.model import TwoTowerConfig, item_table, two_tower_train
 from recommender.models import ItemVector, ModelVersion, TrainingRun
 from recommender.registry import ModelUnavailable, live_model_get, model_artifact_load, model_artifact_save
-from shop.models import CustomerProfile, Interaction
+from shop.models import Interaction
 from shop.services import interaction_record
 
 logger = logging.getLogger(__name__)
@@ -300,22 +300,8 @@ def _vectors_prune() -> None:
     ItemVector.objects.exclude(version_id__in=keep).exclude(version_id__in=[pk for pk in unfinished if pk]).delete()
 
 
-
-def onboarding_categories_save(*, user, categories) -> CustomerProfile:
-    """The categories a new shopper picked: the user tower reads them from the next request on."""
-    profile, _ = CustomerProfile.objects.get_or_create(user=user)
-    profile.preferred_categories.set(categories)
-    return profile
-
-
 def onboarding_likes_record(*, user, products) -> int:
     """Each product liked during onboarding becomes a five-star rating in the shopper's history."""
     for product in products:
         interaction_record(product=product, kind=Interaction.Kind.RATING, user=user, value=5.0)
     return len(products)
-
-
-def onboarding_finish(*, user) -> None:
-    profile, _ = CustomerProfile.objects.get_or_create(user=user)
-    profile.onboarding_completed = True
-    profile.save(update_fields=["onboarding_completed"])
