@@ -16,7 +16,8 @@ from datetime import datetime
 
 import numpy as np
 
-TEXT_DIMENSIONS = 384
+from shop.models import TEXT_VECTOR_DIMENSIONS
+
 HISTORY_LENGTH = 50
 PREFERRED_CATEGORIES = 8
 ID_BUCKETS = 1 << 17
@@ -34,7 +35,7 @@ FEATURE_SCHEMA = {
         "categorical": CATEGORICAL_ITEM_FEATURES,
         "price_edges": PRICE_EDGES,
         "popularity_edges": POPULARITY_EDGES,
-        "text_dimensions": TEXT_DIMENSIONS,
+        "text_dimensions": TEXT_VECTOR_DIMENSIONS,
     },
     "user": {
         "history_length": HISTORY_LENGTH,
@@ -117,7 +118,7 @@ class ItemFeatures:
 
 
 def item_features(*, items: Sequence[ItemRow], vocabulary: Vocabulary, popularity: dict[int, int]) -> ItemFeatures:
-    text = np.zeros((len(items), TEXT_DIMENSIONS), dtype=np.float32)
+    text = np.zeros((len(items), TEXT_VECTOR_DIMENSIONS), dtype=np.float32)
     has_text = np.zeros(len(items), dtype=np.float32)
     categorical = np.zeros((len(items), len(CATEGORICAL_ITEM_FEATURES)), dtype=np.int64)
     for row, item in enumerate(items):
@@ -130,7 +131,7 @@ def item_features(*, items: Sequence[ItemRow], vocabulary: Vocabulary, popularit
             "age_group": item.age_group,
         }
         categorical[row] = [vocabulary.index(feature=name, value=values[name]) for name in CATEGORICAL_ITEM_FEATURES]
-        if item.text_vector is not None and len(item.text_vector) == TEXT_DIMENSIONS:
+        if item.text_vector is not None and len(item.text_vector) == TEXT_VECTOR_DIMENSIONS:
             text[row] = np.asarray(item.text_vector, dtype=np.float32)
             has_text[row] = 1.0
     return ItemFeatures(

@@ -14,11 +14,11 @@ from recommender.features import (
     ID_BUCKETS,
     POPULARITY_EDGES,
     PRICE_EDGES,
-    TEXT_DIMENSIONS,
     ItemRow,
     Vocabulary,
     item_features,
 )
+from shop.models import TEXT_VECTOR_DIMENSIONS
 
 
 @dataclass
@@ -57,7 +57,7 @@ class TwoTower(nn.Module):
         self.categorical = nn.ModuleList(nn.Embedding(config.categorical_sizes[name], width) for name in CATEGORICAL_ITEM_FEATURES)
         self.price = nn.Embedding(len(PRICE_EDGES) + 1, width)
         self.popularity = nn.Embedding(len(POPULARITY_EDGES) + 1, width)
-        self.text = nn.Linear(TEXT_DIMENSIONS, width)
+        self.text = nn.Linear(TEXT_VECTOR_DIMENSIONS, width)
         item_inputs = width * (4 + len(CATEGORICAL_ITEM_FEATURES))
         self.item_mlp = nn.Sequential(nn.Linear(item_inputs, config.hidden), nn.ReLU(), nn.Linear(config.hidden, config.dimensions))
         # What an item says about the person who chose it differs from what makes it a good

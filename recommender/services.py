@@ -18,7 +18,7 @@ from django.utils import timezone
 from ml.artifacts import artifact_delete, artifact_load, artifact_save
 from ml.devices import device_get
 from recommender.evaluation import EvaluationSet, als_evaluate, demo_evaluation_set, model_scores, popularity_evaluate
-from recommender.features import FEATURE_SCHEMA_HASH, item_rows_load
+from recommender.features import FEATURE_SCHEMA_HASH, FeatureSchemaMismatch, item_rows_load, schema_check
 from recommender.model import TwoTowerConfig, item_table, two_tower_train
 from recommender.models import ItemVector, ModelVersion, TrainingRun
 from recommender.registry import ModelUnavailable, live_model_get, model_artifact_load, model_artifact_save
@@ -263,11 +263,10 @@ def model_version_embed(*, version: ModelVersion) -> int:
 
 def model_version_activate(*, version: ModelVersion) -> None:
     """Make `version` the live one in one transaction: its item vectors serve from the next request on."""
-    if version.feature_schema_hash != FEATURE_SCHEMA_HASH:
-        raise ModelUnavailable(
-            f"Model v{version.pk} was trained on feature schema {version.feature_schema_hash}; the code defines "
-            f"{FEATURE_SCHEMA_HASH}. Train a new model instead."
-        )
+    try:
+        schema_check(artifact_hash=version.feature_schema_hash)
+    except FeatureSchemaMismatch as error:
+        raise ModelUnavailable(f"Model v{version.pk} cannot go live: {error}") from error
     if not ItemVector.objects.filter(version=version).exists():
         model_version_embed(version=version)
     with transaction.atomic():
