@@ -26,7 +26,7 @@ from recommender.features import (
     item_rows_load,
     user_features,
 )
-from recommender.model import TrainingData, TwoTower, TwoTowerConfig, item_table, item_tensors, two_tower_train
+from recommender.model import TrainingData, TwoTower, TwoTowerConfig, item_table, item_tensors, two_tower_train, user_tensors
 
 CUTOFF = 10
 HOLDOUT_DAYS = 14
@@ -346,17 +346,16 @@ def model_scores(*, model: TwoTower, vocabulary: Vocabulary, popularity: dict[in
         preferred = dataset.user_preferred
     device = next(model.parameters()).device
     items = item_tensors(items=dataset.items, vocabulary=vocabulary, popularity=popularity)
+    inputs = user_tensors(
+        history=dataset.user_history,
+        weights=dataset.user_weights,
+        preferred=preferred,
+        profile=dataset.user_profile,
+        item_ids=items["ids"],
+    )
     with torch.inference_mode():
         table = item_table(model=model, items=items)
-        history = torch.tensor(dataset.user_history, device=device)
-        users = model.user_vectors(
-            history,
-            items["ids"].to(device)[history.clamp(min=0)],
-            torch.tensor(dataset.user_weights, device=device),
-            torch.tensor(preferred, device=device),
-            torch.tensor(dataset.user_profile, device=device).unsqueeze(-1),
-            table,
-        )
+        users = model.user_vectors(**{name: tensor.to(device) for name, tensor in inputs.items()}, item_table=table)
         scores = (users @ table.T).cpu().numpy()
     return ranking_scores(top=top_k(scores=scores, seen=dataset.seen), relevant=dataset.relevant)
 

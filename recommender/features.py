@@ -10,7 +10,7 @@ and serving refuses an artifact made for another schema.
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -198,6 +198,37 @@ def user_features(
         onboarding_completed=1.0 if onboarding_completed else 0.0,
         preferred_category_ids=sorted(preferred_category_ids),
     )
+
+
+@dataclass
+class UserArrays:
+    """Users' features padded into the user tower's input: what training data stores and serving builds per request."""
+
+    history: np.ndarray
+    """(users, HISTORY_LENGTH) rows of the item table the tower reads, −1 padding."""
+    weights: np.ndarray
+    """(users, HISTORY_LENGTH), 0 padding."""
+    preferred: np.ndarray
+    """(users, PREFERRED_CATEGORIES) category vocabulary indices, 0 padding."""
+    profile: np.ndarray
+    """(users,) 1 when onboarding is completed."""
+
+
+def user_arrays(*, users: Sequence[UserFeatures], item_rows: Mapping[int, int]) -> UserArrays:
+    """The user tower's input for `users`, with each history product at its row of the item table (`item_rows`).
+
+    Products the table lacks are left out: serving's table holds only the history products that have an item vector.
+    """
+    history = np.full((len(users), HISTORY_LENGTH), -1, dtype=np.int64)
+    weights = np.zeros((len(users), HISTORY_LENGTH), dtype=np.float32)
+    preferred = np.zeros((len(users), PREFERRED_CATEGORIES), dtype=np.int64)
+    for index, user in enumerate(users):
+        kept = [(item_rows[pk], weight) for pk, weight in zip(user.history, user.weights) if pk in item_rows]
+        history[index, : len(kept)] = [row for row, _ in kept]
+        weights[index, : len(kept)] = [weight for _, weight in kept]
+        preferred[index, : len(user.preferred_categories)] = user.preferred_categories
+    profile = np.array([user.onboarding_completed for user in users], dtype=np.float32)
+    return UserArrays(history=history, weights=weights, preferred=preferred, profile=profile)
 
 
 def item_rows_load(*, product_ids: Iterable[int] | None = None) -> list[ItemRow]:

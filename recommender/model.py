@@ -121,6 +121,28 @@ def item_tensors(*, items: list[ItemRow], vocabulary: Vocabulary, popularity: di
     }
 
 
+def user_tensors(
+    *,
+    history: np.ndarray | torch.Tensor,
+    weights: np.ndarray | torch.Tensor,
+    preferred: np.ndarray | torch.Tensor,
+    profile: np.ndarray | torch.Tensor,
+    item_ids: torch.Tensor,
+) -> dict[str, torch.Tensor]:
+    """The user tower's input from padded arrays (`UserArrays`' fields): `TwoTower.user_vectors`' arguments but the item table.
+
+    `item_ids` are the hashed ids of the item table's rows; padding reads row 0's, which its zero weight leaves out.
+    """
+    history = torch.as_tensor(history)
+    return {
+        "history": history,
+        "history_ids": item_ids[history.clamp(min=0)],
+        "weights": torch.as_tensor(weights, dtype=torch.float32),
+        "preferred": torch.as_tensor(preferred),
+        "profile": torch.as_tensor(profile, dtype=torch.float32).unsqueeze(-1),
+    }
+
+
 @dataclass
 class TrainingData:
     """Item feature tensors for every item, and one example per positive event."""
@@ -187,7 +209,7 @@ def _two_tower_train(
     history = torch.tensor(data.history, device=device)
     weights = torch.tensor(data.weights, dtype=torch.float32, device=device)
     preferred = torch.tensor(data.preferred, device=device)
-    profile = torch.tensor(data.profile, dtype=torch.float32, device=device).unsqueeze(-1)
+    profile = torch.tensor(data.profile, dtype=torch.float32, device=device)
     targets = torch.tensor(data.example_items, device=device)
 
     result = TrainingResult(model=model, device=device)
@@ -205,8 +227,14 @@ def _two_tower_train(
             table = torch.zeros(len(items["ids"]), config.dimensions, device=device)
             table[needed] = model.item_vectors({name: tensor[needed] for name, tensor in items.items()})
             keep = (torch.rand(history[batch].shape, device=device) < config.history_keep).float()
-            history_ids = items["ids"][history[batch].clamp(min=0)]
-            users = model.user_vectors(history[batch], history_ids, weights[batch] * keep, preferred[batch], profile[batch], table)
+            inputs = user_tensors(
+                history=history[batch],
+                weights=weights[batch] * keep,
+                preferred=preferred[batch],
+                profile=profile[batch],
+                item_ids=items["ids"],
+            )
+            users = model.user_vectors(**inputs, item_table=table)
             logits = users @ table[positive].T / config.temperature - config.logq_weight * log_q[positive].unsqueeze(0)
             # Neither the same item twice in a batch nor an item from the shopper's own history is a
             # negative for them: pushing down what they chose teaches the tower to forget their taste.
