@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from ml.artifacts import artifact_delete, artifact_load, artifact_save
 from ml.devices import device_get
-from recommender.evaluation import EvaluationSet, als_evaluate, demo_evaluation_set, model_scores, popularity_evaluate
+from recommender.dataset import EvaluationSet, demo_evaluation_set
+from recommender.evaluation import als_evaluate, model_scores, popularity_evaluate
 from recommender.features import FEATURE_SCHEMA_HASH, FeatureSchemaMismatch, item_rows_load, schema_check
 from recommender.model import TwoTowerConfig, item_table, two_tower_train
 from recommender.models import ItemVector, ModelVersion, TrainingRun
