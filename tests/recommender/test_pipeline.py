@@ -9,13 +9,8 @@ from django.urls import reverse
 from ml.artifacts import artifact_delete, artifact_load, artifact_save
 from recommender import registry
 from recommender.models import ItemVector, ModelVersion, TrainingRun
-from recommender.services import (
-    TrainingInProgress,
-    model_version_activate,
-    model_version_rollback,
-    training_run_start,
-    training_stage_run,
-)
+from recommender.pipeline import TrainingInProgress, training_run_start, training_stage_run
+from recommender.services import model_version_activate, model_version_rollback
 from shop.models import Product
 
 pytestmark = pytest.mark.django_db
