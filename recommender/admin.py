@@ -6,14 +6,8 @@ from django.utils.html import format_html
 
 from recommender.models import ItemVector, ModelVersion, TrainingRun
 from recommender.registry import ModelUnavailable
-from recommender.services import (
-    STAGES,
-    TrainingInProgress,
-    model_version_activate,
-    model_version_rollback,
-    training_run_abandon,
-    training_run_start,
-)
+from recommender.pipeline import STAGES, TrainingInProgress, training_run_start
+from recommender.services import model_version_activate, model_version_rollback, training_run_abandon
 
 LOSS_CHART_WIDTH, LOSS_CHART_HEIGHT, LOSS_CHART_MARGIN = 480, 200, 36
 METRIC_ORDER = ("two-tower", "live", "als (implicit)", "popularity")

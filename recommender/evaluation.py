@@ -1,65 +1,27 @@
 """Offline quality of the two-tower model beside popularity and matrix factorisation.
 
-Two data sets: the demo shop's interactions split by time (the last 14 days held out), and
-MovieLens-100k with Microsoft Recommenders' protocol (per-user stratified random 75/25
-split, seed 42, every rating an implicit positive, already-rated items removed).
+Two data sets: the demo shop's interactions split by time (the last 14 days held out, built
+by `recommender.dataset`), and MovieLens-100k with Microsoft Recommenders' protocol
+(per-user stratified random 75/25 split, seed 42, every rating an implicit positive,
+already-rated items removed).
 """
 
 import math
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from ml.datasets import DatasetUnavailable, wheel_files_extract
-from recommender.features import (
-    HISTORY_LENGTH,
-    KIND_WEIGHTS,
-    POSITIVE_KINDS,
-    PREFERRED_CATEGORIES,
-    Event,
-    ItemRow,
-    Vocabulary,
-    item_rows_load,
-    user_features,
-)
-from recommender.model import TrainingData, TwoTower, TwoTowerConfig, item_table, item_tensors, two_tower_train
+from ml.datasets import wheel_files_extract
+from recommender.dataset import EvaluationSet
+from recommender.features import PREFERRED_CATEGORIES, ItemRow, Vocabulary
+from recommender.model import TrainingData, TwoTower, TwoTowerConfig, item_table, item_tensors, two_tower_train, user_tensors
 
 CUTOFF = 10
-HOLDOUT_DAYS = 14
-TRAINING_KINDS = ("view", "cart", "purchase", "rating")
 MOVIELENS_WHEEL = "recbole==1.2.1"
 MOVIELENS_MEMBER = "recbole/dataset_example/ml-100k/ml-100k.{part}"
-
-
-@dataclass
-class EvaluationSet:
-    """Everything a recommender needs to be trained and judged on one split."""
-
-    name: str
-    items: list[ItemRow]
-    train: TrainingData
-    user_history: np.ndarray
-    """(users, L) item rows each evaluated user's tower reads at the split."""
-    user_weights: np.ndarray
-    user_preferred: np.ndarray
-    user_profile: np.ndarray
-    seen: list[set[int]]
-    """Item rows removed from each user's candidates (already bought / rated)."""
-    relevant: list[set[int]]
-    interactions: list[tuple[int, int, float]]
-    """(user, item row, weight) of the training side, for the baselines."""
-    vocabulary: Vocabulary | None = None
-    popularity: dict[int, int] = field(default_factory=dict)
-    data_start: datetime | None = None
-    split: datetime | None = None
-    user_ids: list[int] = field(default_factory=list)
-    """The shop's user id of each evaluated user (demo only)."""
-    user_preferred_ids: list[list[int]] = field(default_factory=list)
-    """Their onboarding category ids, for scoring a model with another vocabulary."""
 
 
 @dataclass
@@ -119,122 +81,6 @@ def _padded(rows: list[list[int]], weights: list[list[float]], length: int) -> t
         history[index, : len(items[:length])] = items[:length]
         weight[index, : len(values[:length])] = values[:length]
     return history, weight
-
-
-def demo_evaluation_set(*, now: datetime | None = None, holdout_days: int = HOLDOUT_DAYS) -> EvaluationSet:
-    """The shop's own interactions: train before the last `holdout_days`, judge purchases and carts in them."""
-    from django.db.models import Max, Min
-
-    from shop.models import CustomerProfile, Interaction
-
-    items = item_rows_load()
-    if not items:
-        raise DatasetUnavailable("The shop has no products; run manage.py seed_demo first.")
-    window = Interaction.objects.filter(user__isnull=False).aggregate(first=Min("created_at"), last=Max("created_at"))
-    if window["last"] is None:
-        raise DatasetUnavailable("The shop has no interactions yet; run manage.py seed_demo first.")
-    row_of = {item.product_id: row for row, item in enumerate(items)}
-    split = (now or window["last"]) - timedelta(days=holdout_days)
-    if split <= window["first"]:
-        raise DatasetUnavailable(
-            f"All interactions fall in the last {holdout_days} days: there is nothing to train on before the held-out window."
-        )
-    events_by_user: dict[int, list[Event]] = {}
-    for user_id, product_id, kind, at in (
-        Interaction.objects.filter(user__isnull=False, product_id__in=row_of)
-        .order_by("created_at")
-        .values_list("user_id", "product_id", "kind", "created_at")
-        .iterator(chunk_size=20_000)
-    ):
-        events_by_user.setdefault(user_id, []).append(Event(product_id=product_id, kind=kind, at=at))
-
-    vocabulary = Vocabulary.build(items=items)
-    popularity: dict[int, int] = {}
-    for events in events_by_user.values():
-        for event in events:
-            if event.at < split and event.kind in POSITIVE_KINDS:
-                popularity[event.product_id] = popularity.get(event.product_id, 0) + 1
-    profiles = {
-        profile.user_id: profile
-        for profile in CustomerProfile.objects.prefetch_related("preferred_categories").filter(user_id__in=events_by_user)
-    }
-
-    def preferred_ids(user_id: int) -> list[int]:
-        profile = profiles.get(user_id)
-        return [c.pk for c in profile.preferred_categories.all()] if profile else []
-
-    def features_at(user_id: int, events: list[Event], at, target: int | None = None) -> tuple[list[int], list[float], list[int], float]:
-        profile = profiles.get(user_id)
-        preferred = preferred_ids(user_id)
-        features = user_features(
-            events=events,
-            at=at,
-            preferred_category_ids=preferred,
-            onboarding_completed=bool(profile and profile.onboarding_completed),
-            vocabulary=vocabulary,
-            target_product_id=target,
-        )
-        return [row_of[p] for p in features.history], features.weights, features.preferred_categories, features.onboarding_completed
-
-    example_items, histories, weights, preferred_rows, profile_rows = [], [], [], [], []
-    eval_histories, eval_weights, eval_preferred, eval_profile, seen, relevant = [], [], [], [], [], []
-    interactions: list[tuple[int, int, float]] = []
-    user_ids, user_preferred_ids = [], []
-    evaluated_user = 0
-    for user_id, events in events_by_user.items():
-        train = [event for event in events if event.at < split]
-        for event in train:
-            if event.kind in TRAINING_KINDS:
-                history, weight, preferred, profile = features_at(user_id, train, event.at, event.product_id)
-                example_items.append(row_of[event.product_id])
-                histories.append(history)
-                weights.append(weight)
-                preferred_rows.append(preferred)
-                profile_rows.append(profile)
-        truth = {row_of[e.product_id] for e in events if e.at >= split and e.kind in POSITIVE_KINDS}
-        bought = {row_of[e.product_id] for e in train if e.kind == "purchase"}
-        if truth - bought and train:
-            history, weight, preferred, profile = features_at(user_id, train, split)
-            eval_histories.append(history)
-            eval_weights.append(weight)
-            eval_preferred.append(preferred)
-            eval_profile.append(profile)
-            seen.append(bought)
-            relevant.append(truth - bought)
-            user_ids.append(user_id)
-            user_preferred_ids.append(preferred_ids(user_id))
-            for event in train:
-                interactions.append((evaluated_user, row_of[event.product_id], KIND_WEIGHTS.get(event.kind, 0.0)))
-            evaluated_user += 1
-
-    history, weight = _padded(histories, weights, HISTORY_LENGTH)
-    preferred = _padded(preferred_rows, [[1.0] * len(p) for p in preferred_rows], PREFERRED_CATEGORIES)[0].clip(min=0)
-    user_history, user_weights = _padded(eval_histories, eval_weights, HISTORY_LENGTH)
-    return EvaluationSet(
-        name="demo",
-        items=items,
-        train=TrainingData(
-            items=item_tensors(items=items, vocabulary=vocabulary, popularity=popularity),
-            example_items=np.array(example_items, dtype=np.int64),
-            history=history,
-            weights=weight,
-            preferred=preferred,
-            profile=np.array(profile_rows, dtype=np.float32),
-        ),
-        user_history=user_history,
-        user_weights=user_weights,
-        user_preferred=_padded(eval_preferred, [[1.0] * len(p) for p in eval_preferred], PREFERRED_CATEGORIES)[0].clip(min=0),
-        user_profile=np.array(eval_profile, dtype=np.float32),
-        seen=seen,
-        relevant=relevant,
-        interactions=interactions,
-        vocabulary=vocabulary,
-        popularity=popularity,
-        data_start=window["first"],
-        split=split,
-        user_ids=user_ids,
-        user_preferred_ids=user_preferred_ids,
-    )
 
 
 def movielens_files(*, datasets_dir: Path) -> tuple[Path, Path]:
@@ -346,17 +192,16 @@ def model_scores(*, model: TwoTower, vocabulary: Vocabulary, popularity: dict[in
         preferred = dataset.user_preferred
     device = next(model.parameters()).device
     items = item_tensors(items=dataset.items, vocabulary=vocabulary, popularity=popularity)
+    inputs = user_tensors(
+        history=dataset.user_history,
+        weights=dataset.user_weights,
+        preferred=preferred,
+        profile=dataset.user_profile,
+        item_ids=items["ids"],
+    )
     with torch.inference_mode():
         table = item_table(model=model, items=items)
-        history = torch.tensor(dataset.user_history, device=device)
-        users = model.user_vectors(
-            history,
-            items["ids"].to(device)[history.clamp(min=0)],
-            torch.tensor(dataset.user_weights, device=device),
-            torch.tensor(preferred, device=device),
-            torch.tensor(dataset.user_profile, device=device).unsqueeze(-1),
-            table,
-        )
+        users = model.user_vectors(**{name: tensor.to(device) for name, tensor in inputs.items()}, item_table=table)
         scores = (users @ table.T).cpu().numpy()
     return ranking_scores(top=top_k(scores=scores, seen=dataset.seen), relevant=dataset.relevant)
 

@@ -10,13 +10,14 @@ and serving refuses an artifact made for another schema.
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
 
-TEXT_DIMENSIONS = 384
+from shop.models import TEXT_VECTOR_DIMENSIONS
+
 HISTORY_LENGTH = 50
 PREFERRED_CATEGORIES = 8
 ID_BUCKETS = 1 << 17
@@ -34,7 +35,7 @@ FEATURE_SCHEMA = {
         "categorical": CATEGORICAL_ITEM_FEATURES,
         "price_edges": PRICE_EDGES,
         "popularity_edges": POPULARITY_EDGES,
-        "text_dimensions": TEXT_DIMENSIONS,
+        "text_dimensions": TEXT_VECTOR_DIMENSIONS,
     },
     "user": {
         "history_length": HISTORY_LENGTH,
@@ -117,7 +118,7 @@ class ItemFeatures:
 
 
 def item_features(*, items: Sequence[ItemRow], vocabulary: Vocabulary, popularity: dict[int, int]) -> ItemFeatures:
-    text = np.zeros((len(items), TEXT_DIMENSIONS), dtype=np.float32)
+    text = np.zeros((len(items), TEXT_VECTOR_DIMENSIONS), dtype=np.float32)
     has_text = np.zeros(len(items), dtype=np.float32)
     categorical = np.zeros((len(items), len(CATEGORICAL_ITEM_FEATURES)), dtype=np.int64)
     for row, item in enumerate(items):
@@ -130,7 +131,7 @@ def item_features(*, items: Sequence[ItemRow], vocabulary: Vocabulary, popularit
             "age_group": item.age_group,
         }
         categorical[row] = [vocabulary.index(feature=name, value=values[name]) for name in CATEGORICAL_ITEM_FEATURES]
-        if item.text_vector is not None and len(item.text_vector) == TEXT_DIMENSIONS:
+        if item.text_vector is not None and len(item.text_vector) == TEXT_VECTOR_DIMENSIONS:
             text[row] = np.asarray(item.text_vector, dtype=np.float32)
             has_text[row] = 1.0
     return ItemFeatures(
@@ -197,6 +198,37 @@ def user_features(
         onboarding_completed=1.0 if onboarding_completed else 0.0,
         preferred_category_ids=sorted(preferred_category_ids),
     )
+
+
+@dataclass
+class UserArrays:
+    """Users' features padded into the user tower's input: what training data stores and serving builds per request."""
+
+    history: np.ndarray
+    """(users, HISTORY_LENGTH) rows of the item table the tower reads, −1 padding."""
+    weights: np.ndarray
+    """(users, HISTORY_LENGTH), 0 padding."""
+    preferred: np.ndarray
+    """(users, PREFERRED_CATEGORIES) category vocabulary indices, 0 padding."""
+    profile: np.ndarray
+    """(users,) 1 when onboarding is completed."""
+
+
+def user_arrays(*, users: Sequence[UserFeatures], item_rows: Mapping[int, int]) -> UserArrays:
+    """The user tower's input for `users`, with each history product at its row of the item table (`item_rows`).
+
+    Products the table lacks are left out: serving's table holds only the history products that have an item vector.
+    """
+    history = np.full((len(users), HISTORY_LENGTH), -1, dtype=np.int64)
+    weights = np.zeros((len(users), HISTORY_LENGTH), dtype=np.float32)
+    preferred = np.zeros((len(users), PREFERRED_CATEGORIES), dtype=np.int64)
+    for index, user in enumerate(users):
+        kept = [(item_rows[pk], weight) for pk, weight in zip(user.history, user.weights) if pk in item_rows]
+        history[index, : len(kept)] = [row for row, _ in kept]
+        weights[index, : len(kept)] = [weight for _, weight in kept]
+        preferred[index, : len(user.preferred_categories)] = user.preferred_categories
+    profile = np.array([user.onboarding_completed for user in users], dtype=np.float32)
+    return UserArrays(history=history, weights=weights, preferred=preferred, profile=profile)
 
 
 def item_rows_load(*, product_ids: Iterable[int] | None = None) -> list[ItemRow]:

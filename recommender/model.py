@@ -14,11 +14,11 @@ from recommender.features import (
     ID_BUCKETS,
     POPULARITY_EDGES,
     PRICE_EDGES,
-    TEXT_DIMENSIONS,
     ItemRow,
     Vocabulary,
     item_features,
 )
+from shop.models import TEXT_VECTOR_DIMENSIONS
 
 
 @dataclass
@@ -57,7 +57,7 @@ class TwoTower(nn.Module):
         self.categorical = nn.ModuleList(nn.Embedding(config.categorical_sizes[name], width) for name in CATEGORICAL_ITEM_FEATURES)
         self.price = nn.Embedding(len(PRICE_EDGES) + 1, width)
         self.popularity = nn.Embedding(len(POPULARITY_EDGES) + 1, width)
-        self.text = nn.Linear(TEXT_DIMENSIONS, width)
+        self.text = nn.Linear(TEXT_VECTOR_DIMENSIONS, width)
         item_inputs = width * (4 + len(CATEGORICAL_ITEM_FEATURES))
         self.item_mlp = nn.Sequential(nn.Linear(item_inputs, config.hidden), nn.ReLU(), nn.Linear(config.hidden, config.dimensions))
         # What an item says about the person who chose it differs from what makes it a good
@@ -118,6 +118,28 @@ def item_tensors(*, items: list[ItemRow], vocabulary: Vocabulary, popularity: di
         "popularity": torch.tensor(features.popularity),
         "text": torch.tensor(features.text),
         "has_text": torch.tensor(features.has_text),
+    }
+
+
+def user_tensors(
+    *,
+    history: np.ndarray | torch.Tensor,
+    weights: np.ndarray | torch.Tensor,
+    preferred: np.ndarray | torch.Tensor,
+    profile: np.ndarray | torch.Tensor,
+    item_ids: torch.Tensor,
+) -> dict[str, torch.Tensor]:
+    """The user tower's input from padded arrays (`UserArrays`' fields): `TwoTower.user_vectors`' arguments but the item table.
+
+    `item_ids` are the hashed ids of the item table's rows; padding reads row 0's, which its zero weight leaves out.
+    """
+    history = torch.as_tensor(history)
+    return {
+        "history": history,
+        "history_ids": item_ids[history.clamp(min=0)],
+        "weights": torch.as_tensor(weights, dtype=torch.float32),
+        "preferred": torch.as_tensor(preferred),
+        "profile": torch.as_tensor(profile, dtype=torch.float32).unsqueeze(-1),
     }
 
 
@@ -187,7 +209,7 @@ def _two_tower_train(
     history = torch.tensor(data.history, device=device)
     weights = torch.tensor(data.weights, dtype=torch.float32, device=device)
     preferred = torch.tensor(data.preferred, device=device)
-    profile = torch.tensor(data.profile, dtype=torch.float32, device=device).unsqueeze(-1)
+    profile = torch.tensor(data.profile, dtype=torch.float32, device=device)
     targets = torch.tensor(data.example_items, device=device)
 
     result = TrainingResult(model=model, device=device)
@@ -205,8 +227,14 @@ def _two_tower_train(
             table = torch.zeros(len(items["ids"]), config.dimensions, device=device)
             table[needed] = model.item_vectors({name: tensor[needed] for name, tensor in items.items()})
             keep = (torch.rand(history[batch].shape, device=device) < config.history_keep).float()
-            history_ids = items["ids"][history[batch].clamp(min=0)]
-            users = model.user_vectors(history[batch], history_ids, weights[batch] * keep, preferred[batch], profile[batch], table)
+            inputs = user_tensors(
+                history=history[batch],
+                weights=weights[batch] * keep,
+                preferred=preferred[batch],
+                profile=profile[batch],
+                item_ids=items["ids"],
+            )
+            users = model.user_vectors(**inputs, item_table=table)
             logits = users @ table[positive].T / config.temperature - config.logq_weight * log_q[positive].unsqueeze(0)
             # Neither the same item twice in a batch nor an item from the shopper's own history is a
             # negative for them: pushing down what they chose teaches the tower to forget their taste.

@@ -63,6 +63,15 @@ class TrainingRun(models.Model):
     def __str__(self) -> str:
         return f"Training run {self.pk} ({self.status})"
 
+    @property
+    def snapshot_artifact(self) -> str:
+        """The run's training and evaluation data in the artifact storage, deleted when the run ends."""
+        return f"runs/{self.pk}/snapshot.pt"
+
+    @property
+    def model_artifact(self) -> str:
+        return f"runs/{self.pk}/model.pt"
+
 
 class ModelVersion(models.Model):
     run = models.OneToOneField(TrainingRun, on_delete=models.PROTECT, related_name="model_version")

@@ -1,12 +1,12 @@
 """Model artifacts of the recommender: what a trained model is saved as, and the live one loaded once per process."""
 
-import threading
 from dataclasses import asdict, dataclass
 
 import torch
 
 from ml.artifacts import ArtifactMissing, artifact_load, artifact_save
 from ml.devices import device_get
+from ml.loading import loaded_get, loaded_reset
 from recommender.features import FEATURE_SCHEMA_HASH, FeatureSchemaMismatch, ItemRow, Vocabulary, schema_check
 from recommender.model import TwoTower, TwoTowerConfig, item_tensors
 from recommender.models import ModelVersion
@@ -57,8 +57,7 @@ def model_artifact_load(*, name: str, version_id: int | None = None, device: str
     )
 
 
-_live: dict[str, LoadedModel] = {}
-_live_lock = threading.Lock()
+LIVE_MODEL_KEY = "recommender.live_model"
 
 
 def live_model_get() -> LoadedModel:
@@ -67,13 +66,14 @@ def live_model_get() -> LoadedModel:
     if live is None:
         raise ModelUnavailable("No recommender model is live yet: staff can train one in admin (Training runs).")
     version_id, artifact = live
-    with _live_lock:
-        cached = _live.get("model")
-        if cached is not None and cached.version_id == version_id:
-            return cached
-        try:
-            loaded = model_artifact_load(name=artifact, version_id=version_id)
-        except (ArtifactMissing, FeatureSchemaMismatch, ModelUnavailable) as error:
-            raise ModelUnavailable(f"Model v{version_id} cannot serve: {error}") from error
-        _live["model"] = loaded
-        return loaded
+    try:
+        return loaded_get(
+            key=LIVE_MODEL_KEY, version=version_id, load=lambda: model_artifact_load(name=artifact, version_id=version_id)
+        )
+    except (ArtifactMissing, FeatureSchemaMismatch, ModelUnavailable) as error:
+        raise ModelUnavailable(f"Model v{version_id} cannot serve: {error}") from error
+
+
+def live_model_reset() -> None:
+    """Forget the loaded live model, so the next `live_model_get` reads its artifact again (it was replaced in place)."""
+    loaded_reset(key=LIVE_MODEL_KEY)

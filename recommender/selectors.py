@@ -17,8 +17,8 @@ from django.db.models import Case, Count, F, FloatField, Q, Subquery, Sum, Value
 from django.utils import timezone
 
 from ml.vectors import vector_nearest
-from recommender.features import HISTORY_LENGTH, KIND_WEIGHTS, PREFERRED_CATEGORIES, id_bucket, item_rows_load, user_features_load
-from recommender.model import item_table
+from recommender.features import KIND_WEIGHTS, id_bucket, item_rows_load, user_arrays, user_features_load
+from recommender.model import item_table, user_tensors
 from recommender.models import ItemVector, ModelVersion
 from recommender.registry import ModelUnavailable, live_model_get
 from shop.models import CustomerProfile, Interaction, Product
@@ -181,27 +181,18 @@ def _user_vector(*, live, history: list, history_table: np.ndarray, features) ->
     """The user tower on one shopper's features and the item vectors of their history."""
     model = live.model
     device = next(model.parameters()).device
+    arrays = user_arrays(users=[features], item_rows={pk: row for row, (pk, *_) in enumerate(history)})
+    # Without a history the tower still reads a table: one zero row, which the padding's zero weight leaves out.
+    table = torch.from_numpy(history_table) if history else torch.zeros((1, model.config.dimensions))
+    inputs = user_tensors(
+        history=arrays.history,
+        weights=arrays.weights,
+        preferred=arrays.preferred,
+        profile=arrays.profile,
+        item_ids=torch.tensor([id_bucket(product_id=pk) for pk, *_ in history] or [0]),
+    )
     with torch.inference_mode():
-        history_rows = torch.full((1, HISTORY_LENGTH), -1, dtype=torch.long)
-        history_ids = torch.zeros((1, HISTORY_LENGTH), dtype=torch.long)
-        weights = torch.zeros((1, HISTORY_LENGTH))
-        table = torch.zeros((1, model.config.dimensions))
-        if history:
-            table = torch.from_numpy(history_table)
-            history_rows[0, : len(history)] = torch.arange(len(history))
-            history_ids[0, : len(history)] = torch.tensor([id_bucket(product_id=pk) for pk, *_ in history])
-            weights[0, : len(history)] = torch.tensor([weight for _, _, weight, _ in history])
-        preferred = torch.zeros((1, PREFERRED_CATEGORIES), dtype=torch.long)
-        preferred[0, : len(features.preferred_categories)] = torch.tensor(features.preferred_categories, dtype=torch.long)
-        profile = torch.tensor([[features.onboarding_completed]])
-        user = model.user_vectors(
-            history_rows.to(device),
-            history_ids.to(device),
-            weights.to(device),
-            preferred.to(device),
-            profile.to(device),
-            table.to(device),
-        )
+        user = model.user_vectors(**{name: tensor.to(device) for name, tensor in inputs.items()}, item_table=table.to(device))
     return user[0].cpu().numpy()
 
 

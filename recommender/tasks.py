@@ -1,7 +1,8 @@
 from celery import shared_task
 
 from recommender.models import ModelVersion, TrainingRun
-from recommender.services import TrainingInProgress, model_version_activate, training_run_start, training_stage_run
+from recommender.pipeline import TrainingInProgress, training_run_start, training_stage_run
+from recommender.services import model_version_activate
 
 
 @shared_task(queue="ml")

@@ -6,9 +6,10 @@ from django.views.decorators.http import require_http_methods
 
 from recommender.forms import OnboardingCategoriesForm, OnboardingLikesForm
 from recommender.selectors import onboarding_round_products
-from recommender.services import onboarding_categories_save, onboarding_finish, onboarding_likes_record
+from recommender.services import onboarding_likes_record
 from shop.models import CustomerProfile
 from shop.selectors import category_tree
+from shop.services.accounts import profile_onboarding_finish, profile_preferred_categories_set
 
 ROUNDS = 3
 SHOWN_SESSION_KEY = "onboarding_shown"
@@ -22,7 +23,7 @@ def onboarding(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = OnboardingCategoriesForm(request.POST)
         if form.is_valid():
-            onboarding_categories_save(user=request.user, categories=form.cleaned_data["categories"])
+            profile_preferred_categories_set(user=request.user, categories=form.cleaned_data["categories"])
             request.session[SHOWN_SESSION_KEY] = []
             return redirect("onboarding-round", round_number=1)
     else:
@@ -66,7 +67,7 @@ def onboarding_round(request: HttpRequest, round_number: int) -> HttpResponse:
         if form.is_valid():
             onboarding_likes_record(user=request.user, products=list(form.cleaned_data["liked"]))
             if "finish" in request.POST or round_number == ROUNDS:
-                onboarding_finish(user=request.user)
+                profile_onboarding_finish(user=request.user)
                 messages.success(request, "Thanks! Your choices are saved: the home page uses them from now on.")
                 return redirect("shop:home")
             return redirect("onboarding-round", round_number=round_number + 1)
@@ -83,5 +84,5 @@ def onboarding_round(request: HttpRequest, round_number: int) -> HttpResponse:
 @login_required
 @require_http_methods(["POST"])
 def onboarding_skip(request: HttpRequest) -> HttpResponse:
-    onboarding_finish(user=request.user)
+    profile_onboarding_finish(user=request.user)
     return redirect("shop:home")

@@ -6,6 +6,7 @@ in a fixed window; a success clears the account's count.
 
 import hashlib
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -87,6 +88,19 @@ def profile_update(
     with transaction.atomic():
         user.first_name, user.last_name, user.email = first_name.strip(), last_name.strip(), email.strip().lower()
         user.save(update_fields=["first_name", "last_name", "email"])
-        profile, _ = CustomerProfile.objects.get_or_create(user=user)
-        profile.preferred_categories.set(preferred_categories)
+        profile = profile_preferred_categories_set(user=user, categories=preferred_categories)
+    return profile
+
+
+def profile_preferred_categories_set(*, user: AbstractBaseUser, categories: Iterable[Category]) -> CustomerProfile:
+    """The categories a shopper likes: the recommender's user tower reads them from the next request on."""
+    profile, _ = CustomerProfile.objects.get_or_create(user=user)
+    profile.preferred_categories.set(categories)
+    return profile
+
+
+def profile_onboarding_finish(*, user: AbstractBaseUser) -> CustomerProfile:
+    profile, _ = CustomerProfile.objects.get_or_create(user=user)
+    profile.onboarding_completed = True
+    profile.save(update_fields=["onboarding_completed"])
     return profile

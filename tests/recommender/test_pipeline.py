@@ -9,13 +9,8 @@ from django.urls import reverse
 from ml.artifacts import artifact_delete, artifact_load, artifact_save
 from recommender import registry
 from recommender.models import ItemVector, ModelVersion, TrainingRun
-from recommender.services import (
-    TrainingInProgress,
-    model_version_activate,
-    model_version_rollback,
-    training_run_start,
-    training_stage_run,
-)
+from recommender.pipeline import TrainingInProgress, training_run_start, training_stage_run
+from recommender.services import model_version_activate, model_version_rollback
 from shop.models import Product
 
 pytestmark = pytest.mark.django_db
@@ -128,13 +123,13 @@ def live_artifact_kept(trained_recommender):
     if storage.exists(trained_recommender.artifact):
         storage.delete(trained_recommender.artifact)
     storage.save(trained_recommender.artifact, ContentFile(kept))
-    registry._live.clear()
+    registry.live_model_reset()
 
 
 def test_a_missing_or_mismatched_artifact_falls_back_to_trending(live_artifact_kept, client, monkeypatch):
     from recommender import features
 
-    registry._live.clear()
+    registry.live_model_reset()
     monkeypatch.setattr(features, "FEATURE_SCHEMA_HASH", "f" * 16)
     with pytest.raises(registry.ModelUnavailable, match="retrain"):
         registry.live_model_get()
@@ -146,13 +141,13 @@ def test_a_missing_or_mismatched_artifact_falls_back_to_trending(live_artifact_k
     payload = artifact_load(name=live_artifact_kept.artifact)
     payload["state"].pop(next(iter(payload["state"])))
     artifact_save(name=live_artifact_kept.artifact, payload=payload)
-    registry._live.clear()
+    registry.live_model_reset()
     with pytest.raises(registry.ModelUnavailable, match="another version of the model code"):
         registry.live_model_get()
     assert "Trending now" in client.get("/").content.decode()
 
     artifact_delete(name=live_artifact_kept.artifact)
-    registry._live.clear()
+    registry.live_model_reset()
     with pytest.raises(registry.ModelUnavailable, match="not in the artifact storage"):
         registry.live_model_get()
     assert client.get("/").status_code == 200

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils.html import escape
 
-from recommender.evaluation import demo_evaluation_set
+from recommender.dataset import demo_evaluation_set
 from recommender.features import user_features_load
 from recommender.models import ItemVector
 from recommender.selectors import product_also_bought, product_similar, user_recommendations

@@ -5,13 +5,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ml.devices import device_get
 from ml.datasets import DatasetUnavailable
-from recommender.evaluation import (
-    als_evaluate,
-    demo_evaluation_set,
-    movielens_evaluation_set,
-    popularity_evaluate,
-    two_tower_evaluate,
-)
+from recommender.dataset import demo_evaluation_set
+from recommender.evaluation import als_evaluate, movielens_evaluation_set, popularity_evaluate, two_tower_evaluate
 from recommender.features import Vocabulary
 from recommender.model import TwoTowerConfig
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from recommender.models import ModelVersion, TrainingRun
-from recommender.services import STAGES, TrainingInProgress, training_run_start, training_stage_run
+from recommender.pipeline import STAGES, TrainingInProgress, training_run_start, training_stage_run
 
 
 class Command(BaseCommand):

@@ -1,0 +1,227 @@
+"""The demo shop's interactions as a data set: the training pipeline's snapshot and the demo evaluation.
+
+Split by time: the model trains on the events before the last `holdout_days` and is judged
+on the purchases and carts in them. Every feature comes from `recommender.features`, the
+functions serving calls.
+"""
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from ml.datasets import DatasetUnavailable
+from recommender.features import (
+    KIND_WEIGHTS,
+    POSITIVE_KINDS,
+    Event,
+    ItemRow,
+    UserFeatures,
+    Vocabulary,
+    item_rows_load,
+    user_arrays,
+    user_features,
+)
+from recommender.model import TrainingData, item_tensors
+
+HOLDOUT_DAYS = 14
+TRAINING_KINDS = ("view", "cart", "purchase", "rating")
+
+
+@dataclass
+class EvaluationSet:
+    """Everything a recommender needs to be trained and judged on one split."""
+
+    name: str
+    items: list[ItemRow]
+    train: TrainingData
+    user_history: np.ndarray
+    """(users, L) item rows each evaluated user's tower reads at the split."""
+    user_weights: np.ndarray
+    user_preferred: np.ndarray
+    user_profile: np.ndarray
+    seen: list[set[int]]
+    """Item rows removed from each user's candidates (already bought / rated)."""
+    relevant: list[set[int]]
+    interactions: list[tuple[int, int, float]]
+    """(user, item row, weight) of the training side, for the baselines."""
+    vocabulary: Vocabulary | None = None
+    popularity: dict[int, int] = field(default_factory=dict)
+    data_start: datetime | None = None
+    split: datetime | None = None
+    user_ids: list[int] = field(default_factory=list)
+    """The shop's user id of each evaluated user (demo only)."""
+    user_preferred_ids: list[list[int]] = field(default_factory=list)
+    """Their onboarding category ids, for scoring a model with another vocabulary."""
+
+
+@dataclass(frozen=True)
+class _Shopper:
+    """A user's events (oldest first) and onboarding answers, as the database has them."""
+
+    user_id: int
+    events: list[Event]
+    preferred_category_ids: list[int]
+    onboarding_completed: bool
+
+    def features(self, *, events: list[Event], at: datetime, vocabulary: Vocabulary, target: int | None = None) -> UserFeatures:
+        return user_features(
+            events=events,
+            at=at,
+            preferred_category_ids=self.preferred_category_ids,
+            onboarding_completed=self.onboarding_completed,
+            vocabulary=vocabulary,
+            target_product_id=target,
+        )
+
+
+@dataclass(frozen=True)
+class _HeldOutUser:
+    """A user judged on the held-out days: their features at the split and what they chose in the days after."""
+
+    shopper: _Shopper
+    features: UserFeatures
+    seen: set[int]
+    """Item rows they had bought before the split."""
+    relevant: set[int]
+    """Item rows they bought or carted after it, less those."""
+
+
+def demo_evaluation_set(*, now: datetime | None = None, holdout_days: int = HOLDOUT_DAYS) -> EvaluationSet:
+    """The shop's own interactions: train before the last `holdout_days`, judge purchases and carts in them."""
+    items = item_rows_load()
+    if not items:
+        raise DatasetUnavailable("The shop has no products; run manage.py seed_demo first.")
+    first, last = _interaction_window()
+    split = (now or last) - timedelta(days=holdout_days)
+    if split <= first:
+        raise DatasetUnavailable(
+            f"All interactions fall in the last {holdout_days} days: there is nothing to train on before the held-out window."
+        )
+    row_of = {item.product_id: row for row, item in enumerate(items)}
+    shoppers = _shoppers_load(product_ids=row_of)
+    vocabulary = Vocabulary.build(items=items)
+    popularity = _popularity(shoppers=shoppers, split=split)
+    held_out = [
+        user
+        for shopper in shoppers
+        if (user := _held_out_user(shopper=shopper, split=split, vocabulary=vocabulary, row_of=row_of)) is not None
+    ]
+    evaluated = user_arrays(users=[user.features for user in held_out], item_rows=row_of)
+    return EvaluationSet(
+        name="demo",
+        items=items,
+        train=_training_data(
+            shoppers=shoppers, split=split, items=items, row_of=row_of, vocabulary=vocabulary, popularity=popularity
+        ),
+        user_history=evaluated.history,
+        user_weights=evaluated.weights,
+        user_preferred=evaluated.preferred,
+        user_profile=evaluated.profile,
+        seen=[user.seen for user in held_out],
+        relevant=[user.relevant for user in held_out],
+        interactions=[
+            (index, row_of[event.product_id], KIND_WEIGHTS.get(event.kind, 0.0))
+            for index, user in enumerate(held_out)
+            for event in user.shopper.events
+            if event.at < split
+        ],
+        vocabulary=vocabulary,
+        popularity=popularity,
+        data_start=first,
+        split=split,
+        user_ids=[user.shopper.user_id for user in held_out],
+        user_preferred_ids=[user.shopper.preferred_category_ids for user in held_out],
+    )
+
+
+def _interaction_window() -> tuple[datetime, datetime]:
+    from django.db.models import Max, Min
+
+    from shop.models import Interaction
+
+    window = Interaction.objects.filter(user__isnull=False).aggregate(first=Min("created_at"), last=Max("created_at"))
+    if window["last"] is None:
+        raise DatasetUnavailable("The shop has no interactions yet; run manage.py seed_demo first.")
+    return window["first"], window["last"]
+
+
+def _shoppers_load(*, product_ids: Collection[int]) -> list[_Shopper]:
+    """Every user with events on `product_ids`, in the order of their first event, with their onboarding answers."""
+    from shop.models import CustomerProfile, Interaction
+
+    events_by_user: dict[int, list[Event]] = {}
+    for user_id, product_id, kind, at in (
+        Interaction.objects.filter(user__isnull=False, product_id__in=product_ids)
+        .order_by("created_at")
+        .values_list("user_id", "product_id", "kind", "created_at")
+        .iterator(chunk_size=20_000)
+    ):
+        events_by_user.setdefault(user_id, []).append(Event(product_id=product_id, kind=kind, at=at))
+    profiles = {
+        profile.user_id: profile
+        for profile in CustomerProfile.objects.prefetch_related("preferred_categories").filter(user_id__in=events_by_user)
+    }
+    return [
+        _Shopper(
+            user_id=user_id,
+            events=events,
+            preferred_category_ids=[c.pk for c in profiles[user_id].preferred_categories.all()] if user_id in profiles else [],
+            onboarding_completed=bool(user_id in profiles and profiles[user_id].onboarding_completed),
+        )
+        for user_id, events in events_by_user.items()
+    ]
+
+
+def _popularity(*, shoppers: list[_Shopper], split: datetime) -> dict[int, int]:
+    """Positive events per product before the split: the item tower's popularity feature."""
+    popularity: dict[int, int] = {}
+    for shopper in shoppers:
+        for event in shopper.events:
+            if event.at < split and event.kind in POSITIVE_KINDS:
+                popularity[event.product_id] = popularity.get(event.product_id, 0) + 1
+    return popularity
+
+
+def _training_data(
+    *,
+    shoppers: list[_Shopper],
+    split: datetime,
+    items: list[ItemRow],
+    row_of: dict[int, int],
+    vocabulary: Vocabulary,
+    popularity: dict[int, int],
+) -> TrainingData:
+    """One example per event before the split, with the shopper's features just before it."""
+    targets: list[int] = []
+    # Padded shopper by shopper, so that one shopper's features at a time are held as Python objects;
+    # the empty first part lets a shop without shoppers concatenate too.
+    parts = [user_arrays(users=[], item_rows=row_of)]
+    for shopper in shoppers:
+        train = [event for event in shopper.events if event.at < split]
+        examples = [event for event in train if event.kind in TRAINING_KINDS]
+        targets += [row_of[event.product_id] for event in examples]
+        features = [
+            shopper.features(events=train, at=event.at, vocabulary=vocabulary, target=event.product_id) for event in examples
+        ]
+        parts.append(user_arrays(users=features, item_rows=row_of))
+    return TrainingData(
+        items=item_tensors(items=items, vocabulary=vocabulary, popularity=popularity),
+        example_items=np.array(targets, dtype=np.int64),
+        history=np.concatenate([part.history for part in parts]),
+        weights=np.concatenate([part.weights for part in parts]),
+        preferred=np.concatenate([part.preferred for part in parts]),
+        profile=np.concatenate([part.profile for part in parts]),
+    )
+
+
+def _held_out_user(*, shopper: _Shopper, split: datetime, vocabulary: Vocabulary, row_of: dict[int, int]) -> _HeldOutUser | None:
+    """The shopper as judged after the split, or None when they chose nothing new in the held-out days."""
+    train = [event for event in shopper.events if event.at < split]
+    truth = {row_of[e.product_id] for e in shopper.events if e.at >= split and e.kind in POSITIVE_KINDS}
+    bought = {row_of[e.product_id] for e in train if e.kind == "purchase"}
+    if not (truth - bought and train):
+        return None
+    features = shopper.features(events=train, at=split, vocabulary=vocabulary)
+    return _HeldOutUser(shopper=shopper, features=features, seen=bought, relevant=truth - bought)
