@@ -24,6 +24,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from ml.loading import loaded_get
+
 logger = logging.getLogger(__name__)
 
 Message = dict[str, str]
@@ -228,8 +230,6 @@ class VLLMBackend:
 
 
 LLMBackend = OpenAIBackend | LocalBackend | VLLMBackend
-_lock = threading.Lock()
-_loaded: dict[tuple, LLMBackend] = {}
 
 
 def _local_threads() -> int:
@@ -265,8 +265,9 @@ def _backend_load(config: dict) -> LLMBackend:
 def llm_get() -> LLMBackend:
     """The configured backend, loaded once per process (a failed load is retried on the next call)."""
     config = settings.LLM
-    key = tuple(sorted((name, str(value)) for name, value in config.items()))
-    with _lock:
-        if key not in _loaded:
-            _loaded[key] = _backend_load(config)
-        return _loaded[key]
+    # One slot per backend kind, so a process that switches kinds (tests) keeps each loaded model.
+    return loaded_get(
+        key=f"ml.llm.{config['BACKEND']}",
+        version=tuple(sorted((name, str(value)) for name, value in config.items())),
+        load=lambda: _backend_load(config),
+    )
