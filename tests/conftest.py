@@ -3,6 +3,7 @@ import shutil
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 
 from config.services import redis_answers
 
@@ -23,6 +24,14 @@ def media_cleanup():
 def redis_required() -> None:
     if not redis_answers(url=settings.REDIS_URL):
         pytest.exit(f"The tests need a real Redis at {settings.REDIS_URL} (.ci/run starts one).", returncode=2)
+
+
+@pytest.fixture(autouse=True)
+def cache_clear(redis_required):
+    """An empty cache for every test: cached rows (the category tree, trending) outlive the database rollback."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(scope="session")
