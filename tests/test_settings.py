@@ -82,7 +82,11 @@ def settings_load(*, module: str, var_dir: Path, **variables: str) -> dict:
         ("config.settings.test", {}),
         (
             "config.settings.production",
-            {"DJANGO_ENV": "production", "SECRET_KEY": "a-test-secret", "DATABASE_URL": "postgres://shop@127.0.0.1:1/shop"},
+            {
+                "DJANGO_ENV": "production",
+                "SECRET_KEY": "a-test-secret",
+                "DATABASE_URL": "postgres://shop@127.0.0.1:1/shop",
+            },
         ),
     ],
 )
