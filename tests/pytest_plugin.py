@@ -5,12 +5,13 @@ is started here and DATABASE_URL pointed at it, as manage.py does (config/enviro
 """
 
 import os
+from collections.abc import Generator
 
 import pytest
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_load_initial_conftests(early_config: pytest.Config):
+def pytest_load_initial_conftests(early_config: pytest.Config) -> Generator[None, object, object]:
     # A wrapper runs before every plain implementation, pytest-django's included. Importing
     # `config` makes its Celery app default DJANGO_SETTINGS_MODULE to the development settings,
     # so the module pytest-django would take from the ini file is put in the environment first.
