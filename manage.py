@@ -1,10 +1,11 @@
 #!/usr/bin/env python
-import os
 import sys
+
+from config.environment import django_environment_prepare
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django_environment_prepare()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

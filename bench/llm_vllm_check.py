@@ -29,8 +29,8 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=64)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("DATABASE_URL", "postgres://unused@localhost/unused")
+    # The development settings load without a database; nothing here queries one.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.development")
     os.environ["LLM_BACKEND"] = "vllm"
     import django
 

@@ -33,7 +33,9 @@ def measure(*, size: int, users: int, rounds: int) -> dict:
     import django
 
     sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from config.environment import django_environment_prepare
+
+    django_environment_prepare()
     django.setup()
     import torch
     from django.contrib.auth import get_user_model

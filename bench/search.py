@@ -23,7 +23,9 @@ def measure(*, rounds: int) -> dict:
     import django
 
     sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from config.environment import django_environment_prepare
+
+    django_environment_prepare()
     django.setup()
     from django.core.management import call_command
 

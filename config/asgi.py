@@ -1,6 +1,6 @@
-import os
-
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+from config.environment import django_environment_prepare
+
+django_environment_prepare()
 application = get_asgi_application()

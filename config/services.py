@@ -3,6 +3,7 @@
 import logging
 import os
 from pathlib import Path
+from urllib.parse import quote
 
 import redis
 
@@ -16,8 +17,8 @@ def redis_answers(*, url: str, timeout_s: float = 0.3) -> bool:
         return False
 
 
-def embedded_postgres_settings(*, datadir: Path) -> dict:
-    """Start (or reuse) the embedded PostgreSQL 16 + pgvector under `datadir`.
+def embedded_postgres_start(*, datadir: Path) -> str:
+    """Start (or reuse) the embedded PostgreSQL 16 + pgvector under `datadir`; return its database URL.
 
     The server outlives this process on purpose: every manage.py command, test run,
     worker and web process shares it, and the first one to need it starts it.
@@ -32,10 +33,6 @@ def embedded_postgres_settings(*, datadir: Path) -> dict:
     datadir.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(datadir, cleanup_mode=None)
     info = server.get_postmaster_info()
-    return {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": "postgres",
-        "USER": "postgres",
-        "HOST": str(info.socket_dir),
-        "PORT": "",
-    }
+    # The server listens on a Unix socket only. django-environ takes a database path that starts
+    # with "/" as the socket directory (the HOST) followed by the database name.
+    return f"postgres://postgres@/{quote(str(info.socket_dir), safe='')}/postgres"

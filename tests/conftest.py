@@ -1,44 +1,37 @@
 import json
-import os
 import shutil
-import tempfile
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 
 from config.services import redis_answers
-
-# Tests use their own Redis database so that a developer's running shop keeps its cache and
-# queues. pytest-django has loaded the settings already, but caches and the Celery app read
-# them lazily, so switching the URL here takes effect before anything connects.
-# TEST_REDIS_DB lets two checkouts run their suites at once without sharing queues.
-TEST_REDIS_URL = urlunsplit(urlsplit(settings.REDIS_URL)._replace(path=f"/{os.environ.get('TEST_REDIS_DB', '15')}"))
-settings.REDIS_URL = settings.CELERY_BROKER_URL = settings.CELERY_RESULT_BACKEND = TEST_REDIS_URL
-settings.CACHES["default"].update(
-    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": TEST_REDIS_URL, "KEY_PREFIX": "test"}
-)
-# Tasks run in-process in tests; tests/ml/test_tasks.py runs a real worker over Redis.
-settings.CELERY_TASK_ALWAYS_EAGER = True
-settings.MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="shop-test-media-"))
-settings.STORAGES["artifacts"] = {
-    "BACKEND": "django.core.files.storage.FileSystemStorage",
-    "OPTIONS": {"location": tempfile.mkdtemp(prefix="shop-test-artifacts-")},
-}
 
 
 @pytest.fixture(scope="session", autouse=True)
 def media_cleanup():
+    # The test settings name per-process folders (config/settings/test.py); a reused process id
+    # must not find an earlier run's files.
+    folders = [settings.MEDIA_ROOT, settings.STORAGES["artifacts"]["OPTIONS"]["location"]]
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
     yield
-    shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
-    shutil.rmtree(settings.STORAGES["artifacts"]["OPTIONS"]["location"], ignore_errors=True)
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session", autouse=True)
 def redis_required() -> None:
-    if not redis_answers(url=TEST_REDIS_URL):
-        pytest.exit(f"The tests need a real Redis at {TEST_REDIS_URL} (.ci/run starts one).", returncode=2)
+    if not redis_answers(url=settings.REDIS_URL):
+        pytest.exit(f"The tests need a real Redis at {settings.REDIS_URL} (.ci/run starts one).", returncode=2)
+
+
+@pytest.fixture(autouse=True)
+def cache_clear(redis_required):
+    """An empty cache for every test: cached rows (the category tree, trending) outlive the database rollback."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(scope="session")

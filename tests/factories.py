@@ -3,8 +3,8 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
-from reviews.models import Review
-from shop.models import Category, Product
+from reviews.models import Review, ReviewSummary
+from shop.models import Cart, CartLine, Category, Interaction, Order, OrderLine, Product
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -49,3 +49,71 @@ class ReviewFactory(factory.django.DjangoModelFactory):
     rating = 4
     title = "Does the job"
     body = "Works as described and arrived quickly."
+
+
+class ReviewSummaryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReviewSummary
+
+    product = factory.SubFactory(ProductFactory)
+    text = "Customers say it does the job."
+
+
+class InteractionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Interaction
+
+    user = factory.SubFactory(UserFactory)
+    product = factory.SubFactory(ProductFactory)
+    kind = Interaction.Kind.VIEW
+
+
+class CartFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Cart
+
+    user = factory.SubFactory(UserFactory)
+
+
+class CartLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CartLine
+
+    cart = factory.SubFactory(CartFactory)
+    product = factory.SubFactory(ProductFactory)
+    quantity = 1
+    # The price the shopper saw: the product's own unless a test makes it differ.
+    unit_price = factory.LazyAttribute(lambda line: line.product.price)
+
+
+class OrderFactory(factory.django.DjangoModelFactory):
+    """An order as checkout stores it; its totals are not derived from lines, so pass them when lines matter."""
+
+    class Meta:
+        model = Order
+
+    number = factory.Sequence(lambda n: f"NW-TEST-{n:05d}")
+    user = factory.SubFactory(UserFactory)
+    email = factory.LazyAttribute(lambda order: order.user.email)
+    full_name = "Test Shopper"
+    address_line1 = "1 Test Road"
+    city = "Testtown"
+    postal_code = "12345"
+    country = "Testland"
+    payment_method = "manual"
+    subtotal = Decimal("19.99")
+    shipping = Decimal("0.00")
+    total = factory.LazyAttribute(lambda order: order.subtotal + order.shipping)
+
+
+class OrderLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrderLine
+
+    order = factory.SubFactory(OrderFactory)
+    product = factory.SubFactory(ProductFactory)
+    title = factory.LazyAttribute(lambda line: line.product.title)
+    sku = factory.LazyAttribute(lambda line: line.product.sku)
+    unit_price = factory.LazyAttribute(lambda line: line.product.price)
+    quantity = 1
+    line_total = factory.LazyAttribute(lambda line: line.unit_price * line.quantity)

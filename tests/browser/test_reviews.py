@@ -1,9 +1,9 @@
 import pytest
 from django.utils import timezone
 
-from reviews.models import Review, ReviewSummary
+from reviews.models import Review
 from reviews.services import product_ratings_refresh
-from tests.factories import ProductFactory, ReviewFactory, UserFactory
+from tests.factories import ProductFactory, ReviewFactory, ReviewSummaryFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -14,7 +14,7 @@ def test_a_shopper_reads_the_summary_filters_reviews_and_writes_one(live_server,
     reviews = [ReviewFactory(product=product, rating=rating, title=f"Review {n}", body=body) for n, (rating, body) in enumerate(bodies * 3)]
     product_ratings_refresh(product_ids=[product.pk])
     zipper_ids = [review.pk for review in reviews if "ipper" in review.body]
-    ReviewSummary.objects.create(
+    ReviewSummaryFactory(
         product=product,
         text="Customers say the fabric is soft and breathable, while some found the zipper fragile.",
         aspects=[

@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from reviews.models import Review, ReviewSummary
-from tests.factories import ProductFactory, ReviewFactory
+from tests.factories import ProductFactory, ReviewFactory, ReviewSummaryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -12,7 +12,7 @@ def test_staff_see_summaries_with_their_errors_and_can_regenerate_them(admin_cli
     product = ProductFactory(title="Quiet Kettle")
     for rating in (5, 4):
         ReviewFactory(product=product, rating=rating)
-    summary = ReviewSummary.objects.create(
+    summary = ReviewSummaryFactory(
         product=product, text="Customers say it is quiet.", review_hash="old", review_count=4, generated_at=timezone.now(),
         error="ConnectError: the LLM server refused the connection", error_at=timezone.now(),
     )
@@ -31,7 +31,7 @@ def test_staff_see_summaries_with_their_errors_and_can_regenerate_them(admin_cli
 def test_unpublishing_in_admin_refreshes_the_products_rating_and_marks_its_summary_stale(admin_client):
     product = ProductFactory()
     kept, removed = ReviewFactory(product=product, rating=5), ReviewFactory(product=product, rating=1)
-    ReviewSummary.objects.create(product=product, text="Customers say it is fine.", is_stale=False, generated_at=timezone.now())
+    ReviewSummaryFactory(product=product, text="Customers say it is fine.", is_stale=False, generated_at=timezone.now())
     admin_client.post(reverse("admin:reviews_review_changelist"), {"action": "unpublish", "_selected_action": [removed.pk]})
     product.refresh_from_db()
     assert (product.review_count, product.rating_average) == (1, 5.0)

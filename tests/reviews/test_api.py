@@ -3,8 +3,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from reviews.models import Review, ReviewSummary
-from tests.factories import ProductFactory, ReviewFactory, UserFactory
+from reviews.models import Review
+from tests.factories import ProductFactory, ReviewFactory, ReviewSummaryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def test_the_api_returns_the_stored_summary_or_says_there_is_none():
     product = ProductFactory()
     url = reverse("reviews:api-summary", args=[product.pk])
     assert APIClient().get(url).status_code == 404
-    ReviewSummary.objects.create(
+    ReviewSummaryFactory(
         product=product, text="Customers say it works.", aspects=[{"name": "battery", "sentiment": "positive", "share": 0.5, "mentions": 2, "mean_rating": 4.5, "quote": "Lasts.", "review_ids": [1]}],
         review_count=4, review_hash="h", model_name="m", is_stale=False, generated_at=timezone.now(),
     )

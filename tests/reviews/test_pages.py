@@ -2,8 +2,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from reviews.models import Review, ReviewSummary, ReviewVote
-from tests.factories import ProductFactory, ReviewFactory, UserFactory
+from reviews.models import Review, ReviewVote
+from tests.factories import ProductFactory, ReviewFactory, ReviewSummaryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -21,7 +21,7 @@ def _summary(product, **fields):
         "is_stale": False,
         "generated_at": timezone.now(),
     }
-    return ReviewSummary.objects.create(product=product, **{**defaults, **fields})
+    return ReviewSummaryFactory(product=product, **{**defaults, **fields})
 
 
 def test_the_product_page_shows_the_stored_summary_labelled_and_escaped(client):

@@ -6,7 +6,7 @@ from reviews.models import Review, ReviewSummary, ReviewVote
 from reviews.services import review_create, review_update, review_vote_toggle, reviews_publish_set
 from shop.models import Interaction
 from shop.services import interaction_record
-from tests.factories import ProductFactory, ReviewFactory, UserFactory
+from tests.factories import ProductFactory, ReviewFactory, ReviewSummaryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +83,7 @@ def test_moderation_setting_holds_reviews_until_staff_publish(settings):
 
 def test_a_change_marks_the_summary_stale():
     product = ProductFactory()
-    summary = ReviewSummary.objects.create(product=product, text="Customers say it is fine.", is_stale=False)
+    summary = ReviewSummaryFactory(product=product, text="Customers say it is fine.", is_stale=False)
     review = review_create(product=product, user=UserFactory(), rating=5)
     summary.refresh_from_db()
     assert summary.is_stale

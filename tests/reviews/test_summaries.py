@@ -8,7 +8,7 @@ from reviews.models import ReviewSummary
 from reviews.prompt import PromptReview, summary_problems
 from reviews.summaries import summaries_generate, summaries_stale_ids
 from reviews.services import product_ratings_refresh
-from tests.factories import ProductFactory, ReviewFactory
+from tests.factories import ProductFactory, ReviewFactory, ReviewSummaryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +80,7 @@ def test_a_summary_is_built_through_the_http_backend_stored_and_never_rebuilt_fo
 
 def test_when_the_llm_is_down_the_old_summary_stays_and_staff_see_the_error(settings, admin_client):
     product = _product_with_reviews()
-    ReviewSummary.objects.create(
+    ReviewSummaryFactory(
         product=product, text="Customers say it is lovely.", review_hash="old", review_count=5, generated_at=timezone.now(), is_stale=True
     )
     settings.LLM = {**settings.LLM, "BACKEND": "openai", "BASE_URL": "http://127.0.0.1:9/v1", "MAX_RETRIES": 0, "TIMEOUT_SECONDS": 2}

@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from reviews.models import Review
 from shop.models import Interaction, Product
-from tests.factories import CategoryFactory, ProductFactory, ReviewFactory, UserFactory
+from tests.factories import CategoryFactory, InteractionFactory, ProductFactory, ReviewFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +77,7 @@ def test_unpublishing_a_review_hides_it_from_the_product_page(staff_client, clie
 
 
 def test_interactions_cannot_be_edited_in_admin(staff_client):
-    event = Interaction.objects.create(user=UserFactory(), product=ProductFactory(), kind="view")
+    event = InteractionFactory(kind="view")
     response = staff_client.post(reverse("admin:shop_interaction_change", args=[event.pk]), {"kind": "purchase"})
     assert response.status_code == 403
     assert Interaction.objects.get(pk=event.pk).kind == "view"

@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from shop.models import Cart, CartLine, Interaction
-from tests.factories import ProductFactory, UserFactory
+from tests.factories import CartLineFactory, ProductFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +104,7 @@ def test_someone_elses_cart_line_is_404(client):
 def test_a_visitors_cart_merges_into_the_account_at_login(client):
     shopper = UserFactory(username="merger")
     kept = ProductFactory(title="Already There", stock=5)
-    Cart.objects.create(user=shopper).lines.create(product=kept, quantity=2, unit_price=kept.price)
+    CartLineFactory(cart__user=shopper, product=kept, quantity=2)
     added = ProductFactory(title="Added Anonymously", stock=5)
     add(client, added, 1)
     add(client, kept, 4)

@@ -5,9 +5,17 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from reviews.models import Review
-from shop.models import Interaction, Product
+from shop.models import Interaction, Order, Product
 from shop.selectors import product_list
-from tests.factories import CategoryFactory, ProductFactory, ReviewFactory, UserFactory
+from tests.factories import (
+    CategoryFactory,
+    InteractionFactory,
+    OrderFactory,
+    OrderLineFactory,
+    ProductFactory,
+    ReviewFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +62,7 @@ def test_the_database_refuses_negative_price_and_stock(field, value):
 
 def test_interactions_are_append_only_and_need_an_actor():
     product = ProductFactory()
-    event = Interaction.objects.create(user=UserFactory(), product=product, kind=Interaction.Kind.VIEW)
+    event = InteractionFactory(product=product, kind=Interaction.Kind.VIEW)
     event.kind = Interaction.Kind.PURCHASE
     with pytest.raises(ValidationError, match="append-only"):
         event.save()
@@ -62,6 +70,14 @@ def test_interactions_are_append_only_and_need_an_actor():
         Interaction.objects.create(product=product, kind=Interaction.Kind.VIEW)
     with pytest.raises(IntegrityError), transaction.atomic():
         Interaction.objects.create(session_key="abc", product=product, kind=Interaction.Kind.RATING, value=7)
+
+
+def test_an_order_counts_the_units_on_its_lines_and_knows_where_it_may_go_next():
+    order = OrderFactory()
+    OrderLineFactory(order=order, quantity=2)
+    OrderLineFactory(order=order, quantity=3)
+    assert order.item_count == 5
+    assert order.next_statuses == (Order.Status.PAID, Order.Status.CANCELLED)
 
 
 def test_one_review_per_shopper_and_product_with_ratings_one_to_five():

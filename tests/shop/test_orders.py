@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from shop.models import Cart, Order, OrderStatusChange, Product
 from shop.services.orders import OutOfStock, TransitionNotAllowed, cart_signature, order_place, order_status_change
-from tests.factories import ProductFactory, UserFactory
+from tests.factories import CartFactory, CartLineFactory, ProductFactory, UserFactory
 
 ADDRESS = {"email": "a@example.com", "full_name": "A B", "address_line1": "1 Road", "city": "Town", "postal_code": "12345", "country": "Nowhere"}
 
@@ -28,7 +28,7 @@ def buy(user, cart):
 def place(user, product, quantity):
     cart, _ = Cart.objects.get_or_create(user=user)
     cart.lines.all().delete()
-    cart.lines.create(product=product, quantity=quantity, unit_price=product.price)
+    CartLineFactory(cart=cart, product=product, quantity=quantity)
     return buy(user, cart)
 
 
@@ -98,10 +98,10 @@ def test_concurrent_checkouts_sell_exactly_the_last_units_and_never_oversell():
     shoppers = [UserFactory(username=f"racer{n}") for n in range(8)]
     carts = []
     for n, user in enumerate(shoppers):
-        cart = Cart.objects.create(user=user)
+        cart = CartFactory(user=user)
         # Half the carts list the products one way round, half the other: locks by id keep them from deadlocking.
         for product in ((first, second) if n % 2 else (second, first)):
-            cart.lines.create(product=product, quantity=1, unit_price=product.price)
+            CartLineFactory(cart=cart, product=product)
         carts.append(cart)
     start = threading.Barrier(len(shoppers))
     outcomes: list[str] = []

