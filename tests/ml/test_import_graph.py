@@ -44,7 +44,7 @@ def test_importing_every_ml_module_loads_no_app():
         "    importlib.import_module(name)\n"
         f"print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in {sorted(APPS)!r})))\n"
     )
-    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == []
