@@ -23,7 +23,7 @@ from shop.api.serializers import (
     ProductSerializer,
 )
 from shop.models import Category, Order
-from shop.selectors import category_subtree_q, product_list
+from shop.selectors import product_list
 from shop.selectors.cart import cart_item_count, cart_lines, cart_total
 from shop.selectors.orders import order_list
 from shop.services.cart import cart_line_add, cart_line_remove, cart_line_set_quantity
@@ -51,19 +51,9 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet):
             return product_list()
         filters = ProductFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
-        data = filters.validated_data
-        products = product_list(sort=data["sort"])
-        if "category" in data:
-            products = products.filter(category_subtree_q(category=data["category"]))
-        if "brand" in data:
-            products = products.filter(brand__iexact=data["brand"])
-        if "min_price" in data:
-            products = products.filter(price__gte=data["min_price"])
-        if "max_price" in data:
-            products = products.filter(price__lte=data["max_price"])
-        if data["in_stock"]:
-            products = products.filter(stock__gt=0)
-        return products
+        data = dict(filters.validated_data)
+        sort = data.pop("sort")
+        return product_list(filters=data, sort=sort)
 
     @extend_schema(parameters=[ProductFilterSerializer])
     def list(self, request, *args, **kwargs):

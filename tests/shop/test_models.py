@@ -42,7 +42,7 @@ def test_category_listing_includes_the_whole_subtree_and_hides_inactive_products
     visible = ProductFactory(category=leaf)
     ProductFactory(category=leaf, is_active=False)
     ProductFactory()
-    assert list(product_list(category=department)) == [visible]
+    assert list(product_list(filters={"category": department})) == [visible]
 
 
 @pytest.mark.parametrize("field, value", [("price", Decimal("-1.00")), ("stock", -1)])
