@@ -24,11 +24,10 @@ from shop.api.serializers import (
 )
 from shop.models import Category, Order
 from shop.selectors import product_list
-from shop.selectors.cart import cart_item_count, cart_lines, cart_total
+from shop.selectors.cart import cart_item_count, cart_lines, cart_total, shopper_cart_find
 from shop.selectors.orders import order_list
-from shop.services.cart import cart_line_add, cart_line_remove, cart_line_set_quantity
+from shop.services.cart import cart_line_add, cart_line_remove, cart_line_set_quantity, shopper_cart_get_or_create
 from shop.services.orders import CartEmpty, CheckoutError, cart_signature, order_place
-from shop.views.cart import request_cart, request_cart_find
 
 
 class CsrfForSessions(BasePermission):
@@ -67,7 +66,7 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 def _cart_data(request: Request) -> dict:
-    cart = request_cart_find(request)
+    cart = shopper_cart_find(user=request.user, session=request.session)
     lines = cart_lines(cart=cart)
     return {"lines": lines, "item_count": cart_item_count(cart=cart), "total": cart_total(lines=lines), "signature": cart_signature(lines=lines)}
 
@@ -93,7 +92,7 @@ class CartLinesView(APIView):
         if not request.session.session_key:
             request.session.save()
         change = cart_line_add(
-            cart=request_cart(request),
+            cart=shopper_cart_get_or_create(user=request.user, session=request.session),
             product=serializer.validated_data["product"],
             quantity=serializer.validated_data["quantity"],
             user=request.user,
@@ -108,7 +107,7 @@ class CartLineView(APIView):
     permission_classes = [CsrfForSessions]
 
     def _line(self, request: Request, line_id: int):
-        cart = request_cart_find(request)
+        cart = shopper_cart_find(user=request.user, session=request.session)
         line = cart.lines.select_related("product").filter(pk=line_id).first() if cart else None
         if line is None:
             raise Http404
@@ -147,7 +146,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         serializer = CheckoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        cart = request_cart_find(request)
+        cart = shopper_cart_find(user=request.user, session=request.session)
         if cart is None:
             raise ValidationError({"cart": ["Your cart is empty."]})
         try:
