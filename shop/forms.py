@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from shop.models import MAX_LINE_QUANTITY, Category
 from shop.payments import payment_methods
 from shop.services.accounts import login_failure_record, login_success_record, login_throttle_check
+from shop.validators import phone_validate, postal_code_validate
 
 
 def client_address(request) -> str:
@@ -122,16 +123,10 @@ class CheckoutForm(forms.Form):
     address_line1 = forms.CharField(label="Street address", max_length=200)
     address_line2 = forms.CharField(label="Apartment, suite, etc. (optional)", max_length=200, required=False)
     city = forms.CharField(max_length=100)
-    postal_code = forms.RegexField(
-        label="Postal code", max_length=20, regex=r"^[A-Za-z0-9][A-Za-z0-9 \-]{1,18}$", error_messages={"invalid": "Enter a valid postal code."}
-    )
+    postal_code = forms.CharField(label="Postal code", max_length=20, strip=False, validators=[postal_code_validate])
     country = forms.CharField(max_length=100)
-    phone = forms.RegexField(
-        label="Phone (optional, for the courier)",
-        max_length=30,
-        required=False,
-        regex=r"^\+?[0-9 ()\-]{6,30}$",
-        error_messages={"invalid": "Enter a phone number: digits, spaces, +, ( ) and -."},
+    phone = forms.CharField(
+        label="Phone (optional, for the courier)", max_length=30, required=False, strip=False, validators=[phone_validate]
     )
     payment_method = forms.ChoiceField(widget=forms.RadioSelect)
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput, error_messages={"invalid": "Reload the checkout page and try again."})

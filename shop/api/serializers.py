@@ -5,6 +5,7 @@ from rest_framework import serializers
 from shop.models import MAX_LINE_QUANTITY, CartLine, Category, Order, OrderLine, OrderStatusChange, Product
 from shop.payments import payment_methods
 from shop.selectors import PRODUCT_SORTS
+from shop.validators import phone_validate, postal_code_validate
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -119,9 +120,9 @@ class CheckoutSerializer(serializers.Serializer):
     address_line1 = serializers.CharField(max_length=200)
     address_line2 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     city = serializers.CharField(max_length=100)
-    postal_code = serializers.RegexField(r"^[A-Za-z0-9][A-Za-z0-9 \-]{1,18}$", max_length=20)
+    postal_code = serializers.CharField(max_length=20, validators=[postal_code_validate])
     country = serializers.CharField(max_length=100)
-    phone = serializers.RegexField(r"^\+?[0-9 ()\-]{6,30}$", max_length=30, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="", validators=[phone_validate])
     payment_method = serializers.ChoiceField(choices=[], default="manual")
     idempotency_key = serializers.UUIDField(help_text="A new UUID per checkout; a retry with the same key returns the same order.")
     signature = serializers.CharField(max_length=64, help_text="The cart's signature from GET /api/cart/.")
