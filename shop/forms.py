@@ -7,12 +7,8 @@ from django.core.exceptions import ValidationError
 
 from shop.models import MAX_LINE_QUANTITY, Category
 from shop.payments import payment_methods
-from shop.services.accounts import login_failure_record, login_success_record, login_throttle_check
+from shop.services.accounts import user_authenticate
 from shop.validators import phone_validate, postal_code_validate
-
-
-def client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
 
 
 class SignupForm(forms.Form):
@@ -51,21 +47,11 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         self.fields["username"].label = "Email or username"
 
     def clean(self) -> dict:
-        username = (self.cleaned_data.get("username") or "").strip()
-        if "@" in username:
-            self.cleaned_data["username"] = username = username.lower()
-        address = client_address(self.request)
-        block = login_throttle_check(username=username, address=address)
-        if block is not None:
-            raise ValidationError(block.message, code="throttled")
-        try:
-            data = super().clean()
-        except ValidationError:
-            if username:
-                login_failure_record(username=username, address=address)
-            raise
-        login_success_record(username=username, address=address)
-        return data
+        username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        if username and password:
+            self.user_cache = user_authenticate(request=self.request, username=username, password=password)
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
 
 
 class ProfileForm(forms.Form):
