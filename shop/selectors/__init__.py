@@ -71,6 +71,11 @@ def category_ancestors(*, category: Category) -> list[CategoryNode]:
     return [by_path["/".join(parts[: i + 1])] for i in range(len(parts)) if "/".join(parts[: i + 1]) in by_path]
 
 
+def category_list() -> QuerySet[Category]:
+    """Every category in tree order, each with its parent."""
+    return Category.objects.select_related("parent").order_by("path")
+
+
 def category_get(*, slug: str) -> Category:
     return get_object_or_404(Category, slug=slug)
 
@@ -107,5 +112,7 @@ def product_list(*, filters: ProductFilters | None = None, sort: str = "newest")
     return products.order_by(*PRODUCT_SORTS.get(sort, PRODUCT_SORTS["newest"]))
 
 
-def product_get(*, slug: str) -> Product:
-    return get_object_or_404(Product.objects.select_related("category"), slug=slug, is_active=True)
+def product_get(*, pk: int | None = None, slug: str | None = None) -> Product:
+    """An active product by id or by slug; a hidden one is a 404, the same as none at all."""
+    lookup = {"pk": pk} if pk is not None else {"slug": slug}
+    return get_object_or_404(Product.objects.select_related("category"), is_active=True, **lookup)

@@ -23,6 +23,13 @@ def shopper_cart_find(*, user: AbstractBaseUser | AnonymousUser, session: Sessio
     return cart_find(user=user, cart_id=session.get(CART_SESSION_KEY))
 
 
+def cart_line_find(*, cart: Cart | None, line_id: int) -> CartLine | None:
+    """A line of this cart, with its product; another cart's line is not found, the same as none at all."""
+    if cart is None:
+        return None
+    return cart.lines.select_related("product").filter(pk=line_id).first()
+
+
 def cart_lines(*, cart: Cart | None) -> list[CartLine]:
     if cart is None:
         return []
