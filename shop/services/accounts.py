@@ -73,7 +73,7 @@ def login_success_record(*, username: str, address: str) -> None:
     cache.delete_many([key, f"{key}:start"])
 
 
-def client_address(*, request: HttpRequest | None) -> str:
+def _client_address(*, request: HttpRequest | None) -> str:
     return request.META.get("REMOTE_ADDR", "") if request is not None else ""
 
 
@@ -83,7 +83,7 @@ def user_authenticate(*, request: HttpRequest | None, username: str, password: s
     if "@" in username:
         # Shoppers sign up with their email as username, stored lower-case.
         username = username.lower()
-    address = client_address(request=request)
+    address = _client_address(request=request)
     block = login_throttle_check(username=username, address=address)
     if block is not None:
         raise ValidationError(block.message, code="throttled")
