@@ -1,8 +1,8 @@
 from django.contrib import admin, messages
 
 from reviews.models import Review, ReviewSummary
-from reviews.services import product_ratings_refresh, reviews_publish_set
-from reviews.summaries import summaries_generate, summary_enqueue, summary_mark_stale
+from reviews.services import review_change_propagate, reviews_publish_set
+from reviews.summaries import summaries_generate, summary_enqueue
 
 
 @admin.register(Review)
@@ -28,8 +28,7 @@ class ReviewAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         """Edits in admin (moderation included) go through the same rules as the product's ratings and summary."""
         super().save_model(request, obj, form, change)
-        product_ratings_refresh(product_ids=[obj.product_id])
-        summary_mark_stale(product_id=obj.product_id)
+        review_change_propagate(product_ids=[obj.product_id])
 
 
 @admin.register(ReviewSummary)

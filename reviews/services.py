@@ -61,9 +61,13 @@ def verified_purchase_check(*, user: AbstractBaseUser, product: Product) -> bool
     return Interaction.objects.filter(user=user, product=product, kind=Interaction.Kind.PURCHASE).exists()
 
 
-def _after_change(*, review: Review) -> None:
-    product_ratings_refresh(product_ids=[review.product_id])
-    summary_mark_stale(product_id=review.product_id)
+def review_change_propagate(*, product_ids: Iterable[int]) -> None:
+    """Reviews of these products were written, edited, published or taken down: each product's rating follows at
+    once, and its summary is marked stale (and queued to be rebuilt). Every path that changes a review ends here."""
+    ids = sorted(set(product_ids))
+    product_ratings_refresh(product_ids=ids)
+    for product_id in ids:
+        summary_mark_stale(product_id=product_id)
 
 
 @transaction.atomic
@@ -87,7 +91,7 @@ def review_create(*, product: Product, user: AbstractBaseUser | AnonymousUser | 
     except IntegrityError as error:
         raise ValidationError("You have already reviewed this product; edit your review instead.", code="duplicate") from error
     interaction_record(product=product, kind=Interaction.Kind.RATING, user=author, value=stars)
-    _after_change(review=review)
+    review_change_propagate(product_ids=[review.product_id])
     return review
 
 
@@ -104,7 +108,7 @@ def review_update(*, review: Review, user: AbstractBaseUser | AnonymousUser | No
     review.save()
     if rating_changed:
         interaction_record(product=review.product, kind=Interaction.Kind.RATING, user=author, value=stars)
-    _after_change(review=review)
+    review_change_propagate(product_ids=[review.product_id])
     return review
 
 
@@ -113,10 +117,7 @@ def reviews_publish_set(*, reviews: QuerySet[Review], published: bool) -> int:
     """Staff moderation: publish or take down reviews; the products' ratings and summaries follow."""
     changed = list(reviews.exclude(is_published=published).values_list("pk", "product_id"))
     Review.objects.filter(pk__in=[pk for pk, _ in changed]).update(is_published=published)
-    product_ids = sorted({product_id for _, product_id in changed})
-    product_ratings_refresh(product_ids=product_ids)
-    for product_id in product_ids:
-        summary_mark_stale(product_id=product_id)
+    review_change_propagate(product_ids=[product_id for _, product_id in changed])
     return len(changed)
 
 

@@ -15,7 +15,7 @@ from search.parsing import query_parse
 from search.ranking import exclusions_apply, lexical_rank, picture_rank, query_terms, rankings_fuse, semantic_rank
 from search.vocabulary import catalog_brands, spelling_correct
 from shop.models import Category, Product
-from shop.selectors import category_subtree_q
+from shop.selectors import products_filter
 
 SIGNAL_LABELS = {"lexical": "Matches your words", "semantic": "Similar in meaning", "picture": "Looks like it", "photo": "Looks like your photo"}
 ORDERINGS = {"price": ("price", "pk"), "-price": ("-price", "pk"), "rating": (F("rating_average").desc(nulls_last=True), "-review_count", "pk"), "newest": ("-created_at", "pk")}
@@ -48,27 +48,6 @@ class SearchResult:
     @property
     def total(self) -> int:
         return self.page.paginator.count
-
-
-def filters_apply(*, products: QuerySet[Product], filters: dict) -> QuerySet[Product]:
-    """Structured filters as SQL WHERE clauses: never guessed from meaning."""
-    if category := filters.get("category"):
-        products = products.filter(category_subtree_q(category=category))
-    if brand := filters.get("brand"):
-        products = products.filter(brand__iexact=brand)
-    if (low := filters.get("min_price")) is not None:
-        products = products.filter(price__gte=low)
-    if (high := filters.get("max_price")) is not None:
-        products = products.filter(price__lte=high)
-    if rating := filters.get("min_rating"):
-        products = products.filter(rating_average__gte=rating)
-    if filters.get("in_stock"):
-        products = products.filter(stock__gt=0)
-    if age_group := filters.get("age_group"):
-        products = products.filter(age_group=age_group)
-    if colour := filters.get("colour"):
-        products = products.filter(colour=colour)
-    return products
 
 
 def _ordered_page(*, ranked: list[tuple[int, float, tuple[str, ...]]], sort: str, page_number: int, page_size: int) -> tuple[Page, list[SearchHit]]:
@@ -114,7 +93,7 @@ def query_prepare(*, query: str, filters: dict | None = None, parse: bool = True
     text = parsed.text if parsed else query.strip()
     parsed_filters = {k: v for k, v in (parsed.filters if parsed else {}).items() if k not in (filters or {})}
     effective = {**parsed_filters, **(filters or {})}
-    base = filters_apply(products=Product.objects.filter(is_active=True), filters=effective)
+    base = products_filter(products=Product.objects.filter(is_active=True), filters=effective)
     return PreparedQuery(
         text=text,
         parsed_filters=parsed_filters,
@@ -224,7 +203,7 @@ def product_image_search(
     """Products whose pictures are nearest to a (validated) photo. Raises EncoderUnavailable without weights."""
     encoder = image_encoder_get()
     effective = filters or {}
-    base = filters_apply(products=Product.objects.filter(is_active=True, image_encoder=image_encoder_name()), filters=effective)
+    base = products_filter(products=Product.objects.filter(is_active=True, image_encoder=image_encoder_name()), filters=effective)
     vector = encoder.encode_images([image])[0]
     rows = vector_nearest(queryset=base, field="image_embedding", vector=vector, k=settings.SEARCH["CANDIDATES"], filtered=bool(effective))
     # A photo has no words: nothing is parsed, corrected or highlighted.

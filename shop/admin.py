@@ -4,6 +4,7 @@ from django.db.models import Count
 from django.utils.html import format_html
 
 from shop.models import Category, CustomerProfile, Interaction, Order, OrderLine, OrderStatusChange, Product
+from shop.services.catalog import category_save
 from shop.services.orders import TransitionNotAllowed, order_status_change
 
 
@@ -20,6 +21,9 @@ class CategoryAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(product_total=Count("products"))
+
+    def save_model(self, request, obj, form, change) -> None:
+        category_save(category=obj)
 
     @admin.display(description="Category", ordering="path")
     def indented_name(self, category: Category) -> str:

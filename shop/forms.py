@@ -7,11 +7,8 @@ from django.core.exceptions import ValidationError
 
 from shop.models import MAX_LINE_QUANTITY, Category
 from shop.payments import payment_methods
-from shop.services.accounts import login_failure_record, login_success_record, login_throttle_check
-
-
-def client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
+from shop.services.accounts import user_authenticate
+from shop.validators import phone_validate, postal_code_validate
 
 
 class SignupForm(forms.Form):
@@ -50,21 +47,11 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         self.fields["username"].label = "Email or username"
 
     def clean(self) -> dict:
-        username = (self.cleaned_data.get("username") or "").strip()
-        if "@" in username:
-            self.cleaned_data["username"] = username = username.lower()
-        address = client_address(self.request)
-        block = login_throttle_check(username=username, address=address)
-        if block is not None:
-            raise ValidationError(block.message, code="throttled")
-        try:
-            data = super().clean()
-        except ValidationError:
-            if username:
-                login_failure_record(username=username, address=address)
-            raise
-        login_success_record(username=username, address=address)
-        return data
+        username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        if username and password:
+            self.user_cache = user_authenticate(request=self.request, username=username, password=password)
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
 
 
 class ProfileForm(forms.Form):
@@ -122,16 +109,10 @@ class CheckoutForm(forms.Form):
     address_line1 = forms.CharField(label="Street address", max_length=200)
     address_line2 = forms.CharField(label="Apartment, suite, etc. (optional)", max_length=200, required=False)
     city = forms.CharField(max_length=100)
-    postal_code = forms.RegexField(
-        label="Postal code", max_length=20, regex=r"^[A-Za-z0-9][A-Za-z0-9 \-]{1,18}$", error_messages={"invalid": "Enter a valid postal code."}
-    )
+    postal_code = forms.CharField(label="Postal code", max_length=20, strip=False, validators=[postal_code_validate])
     country = forms.CharField(max_length=100)
-    phone = forms.RegexField(
-        label="Phone (optional, for the courier)",
-        max_length=30,
-        required=False,
-        regex=r"^\+?[0-9 ()\-]{6,30}$",
-        error_messages={"invalid": "Enter a phone number: digits, spaces, +, ( ) and -."},
+    phone = forms.CharField(
+        label="Phone (optional, for the courier)", max_length=30, required=False, strip=False, validators=[phone_validate]
     )
     payment_method = forms.ChoiceField(widget=forms.RadioSelect)
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput, error_messages={"invalid": "Reload the checkout page and try again."})

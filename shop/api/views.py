@@ -1,34 +1,35 @@
-from django.http import Http404
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+"""The shop's JSON API: products, categories, the shopper's cart, their orders, API tokens.
+
+Every endpoint is an APIView whose nested FilterSerializer (query parameters), InputSerializer
+(body) and OutputSerializer (response) describe it, and which reads through selectors and writes
+through services. An output shape that several endpoints return is the OutputSerializer of the
+endpoint that owns it; `component_name` keeps its name in the OpenAPI schema.
+"""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from shop.forms import ThrottledAuthenticationForm
-from shop.api.serializers import (
-    CartAddSerializer,
-    CartChangeSerializer,
-    CartQuantitySerializer,
-    CartSerializer,
-    CategorySerializer,
-    CheckoutSerializer,
-    OrderSerializer,
-    ProductFilterSerializer,
-    ProductSerializer,
-)
-from shop.models import Category, Order
-from shop.selectors import category_subtree_q, product_list
-from shop.selectors.cart import cart_item_count, cart_lines, cart_total
-from shop.selectors.orders import order_list
-from shop.services.cart import cart_line_add, cart_line_remove, cart_line_set_quantity
+from shop.api.pagination import paginated_response
+from shop.models import MAX_LINE_QUANTITY, CartLine, Category, Order, OrderLine, OrderStatusChange, Product
+from shop.payments import payment_methods
+from shop.selectors import PRODUCT_SORTS, category_get, category_list, product_get, product_list
+from shop.selectors.cart import cart_item_count, cart_line_find, cart_lines, cart_total, shopper_cart_find
+from shop.selectors.orders import order_get, order_list
+from shop.services.accounts import api_token_get_or_create, user_authenticate
+from shop.services.cart import cart_line_add, cart_line_remove, cart_line_set_quantity, shopper_cart_get_or_create
 from shop.services.orders import CartEmpty, CheckoutError, cart_signature, order_place
-from shop.views.cart import request_cart, request_cart_find
+from shop.validators import phone_validate, postal_code_validate
 
 
 class CsrfForSessions(BasePermission):
@@ -41,97 +42,183 @@ class CsrfForSessions(BasePermission):
         return True
 
 
-class ProductViewSet(viewsets.ReadOnlyModelViewSet):
+class CategoryDetailAPIView(APIView):
+    @extend_schema_serializer(component_name="Category")
+    class OutputSerializer(serializers.ModelSerializer):
+        parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+        class Meta:
+            model = Category
+            fields = ["id", "name", "slug", "path", "depth", "parent"]
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request: Request, slug: str) -> Response:
+        return Response(self.OutputSerializer(category_get(slug=slug)).data)
+
+
+class CategoryListAPIView(APIView):
+    """Every category in tree order."""
+
+    pagination_class = PageNumberPagination
+    OutputSerializer = CategoryDetailAPIView.OutputSerializer
+
+    @extend_schema(responses=OutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return paginated_response(request=request, view=self, queryset=category_list(), serializer_class=self.OutputSerializer)
+
+
+class ProductDetailAPIView(APIView):
+    """An active product; a hidden one is a 404."""
+
+    @extend_schema_serializer(component_name="Product")
+    class OutputSerializer(serializers.ModelSerializer):
+        category = CategoryDetailAPIView.OutputSerializer(read_only=True)
+        in_stock = serializers.BooleanField(read_only=True)
+        image = serializers.SerializerMethodField()
+        url = serializers.CharField(source="get_absolute_url", read_only=True)
+
+        class Meta:
+            model = Product
+            fields = [
+                "id", "sku", "slug", "title", "description", "brand", "category", "price", "stock", "in_stock",
+                "colour", "material", "size", "age_group", "rating_average", "review_count", "image", "url",
+            ]
+
+        def get_image(self, product: Product) -> str | None:
+            if not product.image:
+                return None
+            return self.context["request"].build_absolute_uri(product.image.url)
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(self.OutputSerializer(product_get(pk=pk), context={"request": request}).data)
+
+
+class ProductListAPIView(APIView):
     """Active products; filter with category (slug, with its subcategories), brand, min_price, max_price, in_stock, sort."""
 
-    serializer_class = ProductSerializer
+    pagination_class = PageNumberPagination
+    OutputSerializer = ProductDetailAPIView.OutputSerializer
 
-    def get_queryset(self):
-        if self.action != "list":
-            return product_list()
-        filters = ProductFilterSerializer(data=self.request.query_params)
+    class FilterSerializer(serializers.Serializer):
+        category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all(), required=False)
+        brand = serializers.CharField(max_length=80, required=False)
+        min_price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0"), required=False)
+        max_price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0"), required=False)
+        in_stock = serializers.BooleanField(required=False, default=False)
+        sort = serializers.ChoiceField(choices=list(PRODUCT_SORTS), required=False, default="newest")
+
+        def validate(self, data: dict) -> dict:
+            if "min_price" in data and "max_price" in data and data["min_price"] > data["max_price"]:
+                raise serializers.ValidationError({"max_price": "max_price must not be below min_price."})
+            return data
+
+    @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        data = filters.validated_data
-        products = product_list(sort=data["sort"])
-        if "category" in data:
-            products = products.filter(category_subtree_q(category=data["category"]))
-        if "brand" in data:
-            products = products.filter(brand__iexact=data["brand"])
-        if "min_price" in data:
-            products = products.filter(price__gte=data["min_price"])
-        if "max_price" in data:
-            products = products.filter(price__lte=data["max_price"])
-        if data["in_stock"]:
-            products = products.filter(stock__gt=0)
-        return products
-
-    @extend_schema(parameters=[ProductFilterSerializer])
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        data = dict(filters.validated_data)
+        sort = data.pop("sort")
+        products = product_list(filters=data, sort=sort)
+        return paginated_response(request=request, view=self, queryset=products, serializer_class=self.OutputSerializer)
 
 
-class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
-    serializer_class = CategorySerializer
-    queryset = Category.objects.select_related("parent").order_by("path")
-    lookup_field = "slug"
-
-
-def _cart_data(request: Request) -> dict:
-    cart = request_cart_find(request)
+def _cart_body(request: Request) -> dict:
+    cart = shopper_cart_find(user=request.user, session=request.session)
     lines = cart_lines(cart=cart)
     return {"lines": lines, "item_count": cart_item_count(cart=cart), "total": cart_total(lines=lines), "signature": cart_signature(lines=lines)}
 
 
-class CartView(APIView):
+class CartAPIView(APIView):
     """The current shopper's cart: the account's, or the visitor's session's."""
 
     permission_classes = [CsrfForSessions]
 
-    @extend_schema(responses=CartSerializer)
+    @extend_schema_serializer(component_name="Cart")
+    class OutputSerializer(serializers.Serializer):
+        @extend_schema_serializer(component_name="CartLine")
+        class LineSerializer(serializers.ModelSerializer):
+            @extend_schema_serializer(component_name="CartProduct")
+            class ProductSerializer(serializers.ModelSerializer):
+                class Meta:
+                    model = Product
+                    fields = ["id", "sku", "title", "price", "stock", "slug"]
+
+            product = ProductSerializer(read_only=True)
+            line_total = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+            price_changed = serializers.BooleanField(read_only=True)
+
+            class Meta:
+                model = CartLine
+                fields = ["id", "product", "quantity", "unit_price", "line_total", "price_changed"]
+
+        lines = LineSerializer(many=True)
+        item_count = serializers.IntegerField()
+        total = serializers.DecimalField(max_digits=12, decimal_places=2)
+        signature = serializers.CharField(help_text="Send it with POST /api/orders/ to confirm these prices and quantities.")
+
+    @extend_schema(responses=OutputSerializer)
     def get(self, request: Request) -> Response:
-        return Response(CartSerializer(_cart_data(request)).data)
+        return Response(self.OutputSerializer(_cart_body(request)).data)
 
 
-class CartLinesView(APIView):
+class CartLinesAPIView(APIView):
     permission_classes = [CsrfForSessions]
 
-    @extend_schema(request=CartAddSerializer, responses={201: CartChangeSerializer, 409: CartChangeSerializer})
+    @extend_schema_serializer(component_name="CartAdd")
+    class InputSerializer(serializers.Serializer):
+        product = serializers.PrimaryKeyRelatedField(
+            queryset=Product.objects.filter(is_active=True), error_messages={"does_not_exist": "No product with id {pk_value}."}
+        )
+        quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY, default=1)
+
+    @extend_schema_serializer(component_name="CartChange")
+    class OutputSerializer(serializers.Serializer):
+        message = serializers.CharField()
+        clamped = serializers.BooleanField()
+        cart = CartAPIView.OutputSerializer()
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer, 409: OutputSerializer})
     def post(self, request: Request) -> Response:
         """Add a product (on top of what the cart holds); quantities are kept within stock."""
-        serializer = CartAddSerializer(data=request.data)
+        serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         if not request.session.session_key:
             request.session.save()
         change = cart_line_add(
-            cart=request_cart(request),
+            cart=shopper_cart_get_or_create(user=request.user, session=request.session),
             product=serializer.validated_data["product"],
             quantity=serializer.validated_data["quantity"],
             user=request.user,
             session_key=request.session.session_key,
         )
-        body = {"message": change.message, "clamped": change.clamped, "cart": _cart_data(request)}
+        body = {"message": change.message, "clamped": change.clamped, "cart": _cart_body(request)}
         code = status.HTTP_409_CONFLICT if change.quantity == 0 else status.HTTP_201_CREATED
-        return Response(CartChangeSerializer(body).data, status=code)
+        return Response(self.OutputSerializer(body).data, status=code)
 
 
-class CartLineView(APIView):
+class CartLineAPIView(APIView):
     permission_classes = [CsrfForSessions]
+    OutputSerializer = CartLinesAPIView.OutputSerializer
 
-    def _line(self, request: Request, line_id: int):
-        cart = request_cart_find(request)
-        line = cart.lines.select_related("product").filter(pk=line_id).first() if cart else None
+    @extend_schema_serializer(component_name="CartQuantity")
+    class InputSerializer(serializers.Serializer):
+        quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
+
+    def _line(self, request: Request, line_id: int) -> CartLine:
+        line = cart_line_find(cart=shopper_cart_find(user=request.user, session=request.session), line_id=line_id)
         if line is None:
-            raise Http404
+            raise NotFound
         return line
 
-    @extend_schema(request=CartQuantitySerializer, responses=CartChangeSerializer)
+    @extend_schema(request=InputSerializer, responses=OutputSerializer)
     def patch(self, request: Request, line_id: int) -> Response:
         """Set a line's quantity, within stock."""
         line = self._line(request, line_id)
-        serializer = CartQuantitySerializer(data=request.data)
+        serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         change = cart_line_set_quantity(line=line, quantity=serializer.validated_data["quantity"])
-        return Response(CartChangeSerializer({"message": change.message, "clamped": change.clamped, "cart": _cart_data(request)}).data)
+        return Response(self.OutputSerializer({"message": change.message, "clamped": change.clamped, "cart": _cart_body(request)}).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, line_id: int) -> Response:
@@ -139,25 +226,79 @@ class CartLineView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """The signed-in shopper's own orders; anyone else's is a 404."""
+class OrderDetailAPIView(APIView):
+    """One of the signed-in shopper's own orders; anyone else's is a 404."""
 
-    serializer_class = OrderSerializer
-    queryset = Order.objects.none()
     permission_classes = [IsAuthenticated, CsrfForSessions]
-    lookup_field = "number"
 
-    def get_queryset(self):
-        return order_list(user=self.request.user).prefetch_related("lines", "history")
+    @extend_schema_serializer(component_name="Order")
+    class OutputSerializer(serializers.ModelSerializer):
+        @extend_schema_serializer(component_name="OrderLine")
+        class LineSerializer(serializers.ModelSerializer):
+            class Meta:
+                model = OrderLine
+                fields = ["product", "title", "sku", "unit_price", "quantity", "line_total"]
 
-    @extend_schema(request=CheckoutSerializer, responses={201: OrderSerializer, 200: OrderSerializer, 409: None})
-    def create(self, request: Request) -> Response:
+        @extend_schema_serializer(component_name="OrderStatusChange")
+        class StatusChangeSerializer(serializers.ModelSerializer):
+            class Meta:
+                model = OrderStatusChange
+                fields = ["from_status", "to_status", "note", "created_at"]
+
+        lines = LineSerializer(many=True, read_only=True)
+        history = StatusChangeSerializer(many=True, read_only=True)
+
+        class Meta:
+            model = Order
+            fields = [
+                "number", "status", "created_at", "email", "full_name", "address_line1", "address_line2", "city",
+                "postal_code", "country", "phone", "payment_method", "subtotal", "shipping", "total", "lines", "history",
+            ]
+            read_only_fields = fields
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request: Request, number: str) -> Response:
+        return Response(self.OutputSerializer(order_get(user=request.user, number=number)).data)
+
+
+class OrderListCreateAPIView(APIView):
+    """The signed-in shopper's own orders, newest first; POST checks out the cart."""
+
+    permission_classes = [IsAuthenticated, CsrfForSessions]
+    pagination_class = PageNumberPagination
+    OutputSerializer = OrderDetailAPIView.OutputSerializer
+
+    @extend_schema_serializer(component_name="Checkout")
+    class InputSerializer(serializers.Serializer):
+        email = serializers.EmailField(max_length=254)
+        full_name = serializers.CharField(max_length=150)
+        address_line1 = serializers.CharField(max_length=200)
+        address_line2 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+        city = serializers.CharField(max_length=100)
+        postal_code = serializers.CharField(max_length=20, validators=[postal_code_validate])
+        country = serializers.CharField(max_length=100)
+        phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="", validators=[phone_validate])
+        payment_method = serializers.ChoiceField(choices=[], default="manual")
+        idempotency_key = serializers.UUIDField(help_text="A new UUID per checkout; a retry with the same key returns the same order.")
+        signature = serializers.CharField(max_length=64, help_text="The cart's signature from GET /api/cart/.")
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.fields["payment_method"].choices = list(payment_methods())
+
+    @extend_schema(responses=OutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        orders = order_list(user=request.user).prefetch_related("lines", "history")
+        return paginated_response(request=request, view=self, queryset=orders, serializer_class=self.OutputSerializer)
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer, 200: OutputSerializer, 409: None})
+    def post(self, request: Request) -> Response:
         """Check out the cart. 201 with a new order; 200 with the same order for a repeated idempotency_key;
         409 when stock ran short or a price changed (GET the cart again and confirm its new signature)."""
-        serializer = CheckoutSerializer(data=request.data)
+        serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        cart = request_cart_find(request)
+        cart = shopper_cart_find(user=request.user, session=request.session)
         if cart is None:
             raise ValidationError({"cart": ["Your cart is empty."]})
         try:
@@ -173,11 +314,11 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             raise ValidationError({"cart": error.problems}) from error
         except CheckoutError as error:
             return Response({"problems": error.problems}, status=status.HTTP_409_CONFLICT)
-        order = Order.objects.prefetch_related("lines", "history").get(pk=result.order.pk)
-        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+        order = order_get(user=request.user, number=result.order.number)
+        return Response(self.OutputSerializer(order).data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
 
-class TokenView(APIView):
+class TokenAPIView(APIView):
     """POST username and password for an API token; failed attempts count towards the log-in throttle."""
 
     authentication_classes = []
@@ -185,10 +326,23 @@ class TokenView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
 
-    @extend_schema(request={"application/json": {"type": "object", "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}}, responses={200: {"type": "object", "properties": {"token": {"type": "string"}}}})
+    @extend_schema_serializer(component_name="TokenRequest")
+    class InputSerializer(serializers.Serializer):
+        # A blank field reads as a missing one, as on the log-in page.
+        username = serializers.CharField(error_messages={"blank": "This field is required."})
+        password = serializers.CharField(trim_whitespace=False, error_messages={"blank": "This field is required."})
+
+    @extend_schema_serializer(component_name="Token")
+    class OutputSerializer(serializers.Serializer):
+        token = serializers.CharField()
+
+    @extend_schema(request=InputSerializer, responses=OutputSerializer)
     def post(self, request: Request) -> Response:
-        form = ThrottledAuthenticationForm(request._request, data=request.data)
-        if not form.is_valid():
-            return Response({"errors": form.errors}, status=status.HTTP_400_BAD_REQUEST)
-        token, _ = Token.objects.get_or_create(user=form.get_user())
-        return Response({"token": token.key})
+        serializer = self.InputSerializer(data=request.data)
+        if not serializer.is_valid():
+            return Response({"errors": serializer.errors}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            user = user_authenticate(request=request._request, **serializer.validated_data)
+        except DjangoValidationError as error:
+            return Response({"errors": {"__all__": error.messages}}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(self.OutputSerializer({"token": api_token_get_or_create(user=user).key}).data)

@@ -29,6 +29,7 @@ from shop.demo.clothing import ClothingItem, clothing_dataset_path, clothing_ite
 from shop.demo.images import product_image_draw
 from shop.demo.shoppers import DEMO_USERNAME, ShopperTaste, interactions_simulate, shopper_tastes_build
 from shop.models import Category, CustomerProfile, Interaction, Product
+from shop.services.catalog import category_save
 
 DEMO_PASSWORD = "demo-shopper"
 STAFF_USERNAME = "staff"
@@ -83,7 +84,7 @@ def categories_ensure(*, clothing_leaves: list[str]) -> dict[str, int]:
         if category is None:
             category = Category(slug=slug, name=name, position=position)
             category.parent_id = ids[parent_key] if parent_key else None
-            category.save()
+            category_save(category=category)
         ids[key] = category.pk
     return ids
 

@@ -4,7 +4,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -17,8 +17,9 @@ IMAGE_VECTOR_DIMENSIONS = 512
 class Category(models.Model):
     """A node of the catalog tree.
 
-    `path` (slugs joined by "/") is kept by `category_save` so that a subtree is one
-    indexed prefix query; it is never edited by hand.
+    `path` (slugs joined by "/") makes a subtree one indexed prefix query; it is never edited
+    by hand. Save through `shop.services.catalog.category_save`, which keeps the subtree's paths
+    and its products' category names true.
     """
 
     name = models.CharField(max_length=120)
@@ -56,18 +57,12 @@ class Category(models.Model):
         return " › ".join(reversed(names))
 
     def save(self, *args, **kwargs) -> None:
-        """Keep `path`, `depth` and the products' category names true for this node and its whole subtree."""
+        """Derive this node's `path` and `depth` from its parent; `category_save` carries a change down the subtree."""
+        # A loop in the tree would make every walk up it (names_path, ancestors) endless, whoever saves.
         self.clean()
-        old_path = self.path
-        old_names = Category.objects.filter(pk=self.pk).values_list("name", flat=True).first() if self.pk else None
         self.path = f"{self.parent.path}/{self.slug}" if self.parent else self.slug
         self.depth = self.parent.depth + 1 if self.parent else 0
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            if old_path and (old_path != self.path or old_names != self.name):
-                self.products.update(category_names=self.names_path)
-                for child in self.children.all():
-                    child.save()
+        super().save(*args, **kwargs)
 
 
 class Product(models.Model):

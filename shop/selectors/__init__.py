@@ -1,4 +1,6 @@
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import TypedDict
 
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
@@ -13,6 +15,19 @@ PRODUCT_SORTS = {
     "-price": ("-price", "id"),
     "title": ("title", "id"),
 }
+
+
+class ProductFilters(TypedDict, total=False):
+    """What a product listing can be narrowed by; a missing, empty or false value does not narrow it."""
+
+    category: Category
+    brand: str
+    min_price: Decimal
+    max_price: Decimal
+    min_rating: int
+    in_stock: bool
+    age_group: str
+    colour: str
 
 
 @dataclass(frozen=True)
@@ -56,6 +71,11 @@ def category_ancestors(*, category: Category) -> list[CategoryNode]:
     return [by_path["/".join(parts[: i + 1])] for i in range(len(parts)) if "/".join(parts[: i + 1]) in by_path]
 
 
+def category_list() -> QuerySet[Category]:
+    """Every category in tree order, each with its parent."""
+    return Category.objects.select_related("parent").order_by("path")
+
+
 def category_get(*, slug: str) -> Category:
     return get_object_or_404(Category, slug=slug)
 
@@ -64,12 +84,35 @@ def category_subtree_q(*, category: Category, prefix: str = "category__") -> Q:
     return Q(**{f"{prefix}path": category.path}) | Q(**{f"{prefix}path__startswith": f"{category.path}/"})
 
 
-def product_list(*, category: Category | None = None, sort: str = "newest") -> QuerySet[Product]:
-    products = Product.objects.filter(is_active=True).select_related("category")
-    if category is not None:
+def products_filter(*, products: QuerySet[Product], filters: ProductFilters) -> QuerySet[Product]:
+    """Structured filters as SQL WHERE clauses: never guessed from meaning. A category includes its subcategories."""
+    if category := filters.get("category"):
         products = products.filter(category_subtree_q(category=category))
+    if brand := filters.get("brand"):
+        products = products.filter(brand__iexact=brand)
+    if (low := filters.get("min_price")) is not None:
+        products = products.filter(price__gte=low)
+    if (high := filters.get("max_price")) is not None:
+        products = products.filter(price__lte=high)
+    if rating := filters.get("min_rating"):
+        products = products.filter(rating_average__gte=rating)
+    if filters.get("in_stock"):
+        products = products.filter(stock__gt=0)
+    if age_group := filters.get("age_group"):
+        products = products.filter(age_group=age_group)
+    if colour := filters.get("colour"):
+        products = products.filter(colour=colour)
+    return products
+
+
+def product_list(*, filters: ProductFilters | None = None, sort: str = "newest") -> QuerySet[Product]:
+    """Active products, filtered and sorted: the category pages and the product API list through here."""
+    products = Product.objects.filter(is_active=True).select_related("category")
+    products = products_filter(products=products, filters=filters or {})
     return products.order_by(*PRODUCT_SORTS.get(sort, PRODUCT_SORTS["newest"]))
 
 
-def product_get(*, slug: str) -> Product:
-    return get_object_or_404(Product.objects.select_related("category"), slug=slug, is_active=True)
+def product_get(*, pk: int | None = None, slug: str | None = None) -> Product:
+    """An active product by id or by slug; a hidden one is a 404, the same as none at all."""
+    lookup = {"pk": pk} if pk is not None else {"slug": slug}
+    return get_object_or_404(Product.objects.select_related("category"), is_active=True, **lookup)

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.sessions.backends.base import SessionBase
 from django.db.models import Sum
 
 from shop.models import Cart, CartLine
@@ -15,6 +16,18 @@ def cart_find(*, user: AbstractBaseUser | AnonymousUser | None, cart_id: int | N
     if cart_id is None:
         return None
     return Cart.objects.filter(pk=cart_id, user__isnull=True).first()
+
+
+def shopper_cart_find(*, user: AbstractBaseUser | AnonymousUser, session: SessionBase) -> Cart | None:
+    """The cart of whoever sends a request, page or API: `cart_find` with the id the visitor's session holds."""
+    return cart_find(user=user, cart_id=session.get(CART_SESSION_KEY))
+
+
+def cart_line_find(*, cart: Cart | None, line_id: int) -> CartLine | None:
+    """A line of this cart, with its product; another cart's line is not found, the same as none at all."""
+    if cart is None:
+        return None
+    return cart.lines.select_related("product").filter(pk=line_id).first()
 
 
 def cart_lines(*, cart: Cart | None) -> list[CartLine]:

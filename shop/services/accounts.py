@@ -10,10 +10,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
+from rest_framework.authtoken.models import Token
 
 from shop.models import Category, CustomerProfile
 
@@ -69,6 +72,35 @@ def login_failure_record(*, username: str, address: str) -> None:
 def login_success_record(*, username: str, address: str) -> None:
     key = _throttle_keys(username=username, address=address)["account"]
     cache.delete_many([key, f"{key}:start"])
+
+
+def _client_address(*, request: HttpRequest | None) -> str:
+    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
+
+
+def user_authenticate(*, request: HttpRequest | None, username: str, password: str) -> AbstractBaseUser:
+    """A log-in, from the page or for an API token, behind the throttle: a blocked attempt is refused unchecked
+    and a failed one counts. Raises ValidationError (code "throttled" or "invalid_login") worded for the shopper."""
+    if "@" in username:
+        # Shoppers sign up with their email as username, stored lower-case.
+        username = username.lower()
+    address = _client_address(request=request)
+    block = login_throttle_check(username=username, address=address)
+    if block is not None:
+        raise ValidationError(block.message, code="throttled")
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        login_failure_record(username=username, address=address)
+        raise ValidationError(
+            "Please enter a correct username and password. Note that both fields may be case-sensitive.", code="invalid_login"
+        )
+    login_success_record(username=username, address=address)
+    return user
+
+
+def api_token_get_or_create(*, user: AbstractBaseUser) -> Token:
+    token, _ = Token.objects.get_or_create(user=user)
+    return token
 
 
 def user_create(*, email: str, password: str, first_name: str = "", last_name: str = "") -> AbstractBaseUser:

@@ -3,9 +3,11 @@
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 
 from shop.models import MAX_LINE_QUANTITY, Cart, CartLine, Interaction, Product
+from shop.selectors.cart import CART_SESSION_KEY
 from shop.services import interaction_record
 
 
@@ -39,6 +41,14 @@ def cart_get_or_create(*, user: AbstractBaseUser | AnonymousUser | None, cart_id
         if cart is not None:
             return cart
     return Cart.objects.create()
+
+
+def shopper_cart_get_or_create(*, user: AbstractBaseUser | AnonymousUser, session: SessionBase) -> Cart:
+    """The cart of whoever sends a request, made on first use; a visitor's cart id is kept in their session."""
+    cart = cart_get_or_create(user=user, cart_id=session.get(CART_SESSION_KEY))
+    if not user.is_authenticated:
+        session[CART_SESSION_KEY] = cart.pk
+    return cart
 
 
 def cart_line_add(

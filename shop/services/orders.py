@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from shop.models import Cart, CartLine, Interaction, Order, OrderLine, OrderStatusChange, Product
-from shop.payments import payment_methods
+from shop.payments import PaymentMethod, payment_methods
 from shop.services import interaction_record
 
 ORDER_NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -69,6 +69,92 @@ def _order_number() -> str:
             return number
 
 
+def _order_for_key(*, user: AbstractBaseUser, idempotency_key: uuid.UUID) -> Order | None:
+    return Order.objects.filter(user=user, idempotency_key=idempotency_key).first()
+
+
+def _cart_lines_lock(*, cart: Cart) -> list[CartLine]:
+    """The cart's lines with their products' rows locked in id order, so that concurrent checkouts queue, not deadlock."""
+    lines = list(cart.lines.all())
+    if not lines:
+        raise CartEmpty(["Your cart is empty."])
+    products = {
+        product.pk: product
+        for product in Product.objects.select_for_update().filter(pk__in=[line.product_id for line in lines]).order_by("pk")
+    }
+    for line in lines:
+        line.product = products[line.product_id]
+    return lines
+
+
+def _stock_check(*, lines: list[CartLine]) -> None:
+    short = [
+        f"{line.product.title}: only {line.product.stock if line.product.is_active else 0} left, you asked for {line.quantity}."
+        for line in lines
+        if not line.product.is_active or line.product.stock < line.quantity
+    ]
+    if short:
+        raise OutOfStock(short)
+
+
+def _prices_check(*, lines: list[CartLine], signature: str) -> None:
+    """The shopper confirmed exactly these products, quantities and prices; anything else they must see first."""
+    if signature != cart_signature(lines=lines):
+        raise PricesChanged(
+            [
+                f"{line.product.title}: now ${line.product.price}, was ${line.unit_price}."
+                for line in lines
+                if line.product.price != line.unit_price
+            ]
+            or ["Your cart changed since you opened checkout. Please check it and confirm again."]
+        )
+
+
+def _order_create(
+    *, user: AbstractBaseUser, lines: list[CartLine], address: dict[str, str], idempotency_key: uuid.UUID, method_code: str
+) -> Order:
+    """The placed order and its lines, at the current prices."""
+    subtotal = sum((line.product.price * line.quantity for line in lines), Decimal("0.00"))
+    order = Order.objects.create(
+        number=_order_number(),
+        user=user,
+        idempotency_key=idempotency_key,
+        payment_method=method_code,
+        subtotal=subtotal,
+        total=subtotal,
+        **{field: address.get(field, "") for field in ADDRESS_FIELDS},
+    )
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            product=line.product,
+            title=line.product.title,
+            sku=line.product.sku,
+            unit_price=line.product.price,
+            quantity=line.quantity,
+            line_total=line.product.price * line.quantity,
+        )
+        for line in lines
+    )
+    OrderStatusChange.objects.create(order=order, to_status=Order.Status.PLACED, changed_by=user)
+    return order
+
+
+def _stock_take(*, user: AbstractBaseUser, lines: list[CartLine]) -> None:
+    """Take the bought units out of stock; each purchase is also an interaction for the recommender."""
+    for line in lines:
+        Product.objects.filter(pk=line.product_id).update(stock=F("stock") - line.quantity)
+        interaction_record(product=line.product, kind=Interaction.Kind.PURCHASE, user=user, quantity=line.quantity)
+
+
+def _order_pay(*, order: Order, method: PaymentMethod) -> None:
+    """Charge the order; a method that pays at once moves it on to paid, pay on delivery leaves it placed."""
+    payment = method.charge(order=order)
+    if payment.paid:
+        order.payment_reference = payment.reference
+        _status_set(order=order, to_status=Order.Status.PAID, by=None, note=f"Paid by {method.label}")
+
+
 def order_place(
     *,
     user: AbstractBaseUser,
@@ -85,76 +171,27 @@ def order_place(
     Submitting the same `idempotency_key` again returns the order it made.
     """
     method = payment_methods()[payment_method]
-    existing = Order.objects.filter(user=user, idempotency_key=idempotency_key).first()
+    existing = _order_for_key(user=user, idempotency_key=idempotency_key)
     if existing is not None:
         return CheckoutResult(order=existing, created=False)
     try:
         with transaction.atomic():
             # The cart row lock makes a resubmission wait for the first one, then find its order.
             Cart.objects.select_for_update().get(pk=cart.pk)
-            existing = Order.objects.filter(user=user, idempotency_key=idempotency_key).first()
+            existing = _order_for_key(user=user, idempotency_key=idempotency_key)
             if existing is not None:
                 return CheckoutResult(order=existing, created=False)
-            lines = list(cart.lines.all())
-            if not lines:
-                raise CartEmpty(["Your cart is empty."])
-            products = {
-                product.pk: product
-                for product in Product.objects.select_for_update().filter(pk__in=[line.product_id for line in lines]).order_by("pk")
-            }
-            for line in lines:
-                line.product = products[line.product_id]
-            short = [
-                f"{line.product.title}: only {line.product.stock if line.product.is_active else 0} left, you asked for {line.quantity}."
-                for line in lines
-                if not line.product.is_active or line.product.stock < line.quantity
-            ]
-            if short:
-                raise OutOfStock(short)
-            if signature != cart_signature(lines=lines):
-                raise PricesChanged(
-                    [
-                        f"{line.product.title}: now ${line.product.price}, was ${line.unit_price}."
-                        for line in lines
-                        if line.product.price != line.unit_price
-                    ]
-                    or ["Your cart changed since you opened checkout. Please check it and confirm again."]
-                )
-            subtotal = sum((line.product.price * line.quantity for line in lines), Decimal("0.00"))
-            order = Order.objects.create(
-                number=_order_number(),
-                user=user,
-                idempotency_key=idempotency_key,
-                payment_method=method.code,
-                subtotal=subtotal,
-                total=subtotal,
-                **{field: address.get(field, "") for field in ADDRESS_FIELDS},
-            )
-            OrderLine.objects.bulk_create(
-                OrderLine(
-                    order=order,
-                    product=line.product,
-                    title=line.product.title,
-                    sku=line.product.sku,
-                    unit_price=line.product.price,
-                    quantity=line.quantity,
-                    line_total=line.product.price * line.quantity,
-                )
-                for line in lines
-            )
-            for line in lines:
-                Product.objects.filter(pk=line.product_id).update(stock=F("stock") - line.quantity)
-                interaction_record(product=line.product, kind=Interaction.Kind.PURCHASE, user=user, quantity=line.quantity)
-            OrderStatusChange.objects.create(order=order, to_status=Order.Status.PLACED, changed_by=user)
-            payment = method.charge(order=order)
-            if payment.paid:
-                order.payment_reference = payment.reference
-                _status_set(order=order, to_status=Order.Status.PAID, by=None, note=f"Paid by {method.label}")
+            lines = _cart_lines_lock(cart=cart)
+            _stock_check(lines=lines)
+            _prices_check(lines=lines, signature=signature)
+            order = _order_create(user=user, lines=lines, address=address, idempotency_key=idempotency_key, method_code=method.code)
+            _stock_take(user=user, lines=lines)
+            _order_pay(order=order, method=method)
             cart.lines.all().delete()
             transaction.on_commit(lambda: order_confirmation_send(order=order))
     except IntegrityError:
         # Another submission with the same key won the race; show its order.
-        existing = Order.objects.filter(user=user, idempotency_key=idempotency_key).first()
+        existing = _order_for_key(user=user, idempotency_key=idempotency_key)
         if existing is None:
             raise
         return CheckoutResult(order=existing, created=False)

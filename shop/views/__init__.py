@@ -28,7 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     category = category_get(slug=slug)
     sort = request.GET.get("sort") if request.GET.get("sort") in PRODUCT_SORTS else "newest"
-    page = Paginator(product_list(category=category, sort=sort), PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(product_list(filters={"category": category}, sort=sort), PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "category": category,
         "ancestors": category_ancestors(category=category),

@@ -1,28 +1,16 @@
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from shop.forms import AddToCartForm, CartQuantityForm
-from shop.models import CartLine, Product
-from shop.selectors.cart import CART_SESSION_KEY, cart_find, cart_lines, cart_total
-from shop.services.cart import cart_get_or_create, cart_line_add, cart_line_remove, cart_line_set_quantity
-
-
-def request_cart_find(request: HttpRequest):
-    return cart_find(user=request.user, cart_id=request.session.get(CART_SESSION_KEY))
-
-
-def request_cart(request: HttpRequest):
-    """The shopper's cart, made on first use; a visitor's id is kept in their session."""
-    cart = cart_get_or_create(user=request.user, cart_id=request.session.get(CART_SESSION_KEY))
-    if not request.user.is_authenticated:
-        request.session[CART_SESSION_KEY] = cart.pk
-    return cart
+from shop.selectors import product_get
+from shop.selectors.cart import cart_line_find, cart_lines, cart_total, shopper_cart_find
+from shop.services.cart import cart_line_add, cart_line_remove, cart_line_set_quantity, shopper_cart_get_or_create
 
 
 def _cart_context(request: HttpRequest) -> dict:
-    cart = request_cart_find(request)
+    cart = shopper_cart_find(user=request.user, session=request.session)
     lines = cart_lines(cart=cart)
     return {"lines": lines, "total": cart_total(lines=lines), "price_changes": [line for line in lines if line.price_changed]}
 
@@ -33,7 +21,7 @@ def cart_detail(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def cart_add(request: HttpRequest, product_id: int) -> HttpResponse:
-    product = get_object_or_404(Product, pk=product_id, is_active=True)
+    product = product_get(pk=product_id)
     form = AddToCartForm(request.POST)
     if not form.is_valid():
         message, ok = form.errors["quantity"][0], False
@@ -41,7 +29,7 @@ def cart_add(request: HttpRequest, product_id: int) -> HttpResponse:
         if not request.session.session_key:
             request.session.save()
         change = cart_line_add(
-            cart=request_cart(request),
+            cart=shopper_cart_get_or_create(user=request.user, session=request.session),
             product=product,
             quantity=form.cleaned_data["quantity"],
             user=request.user,
@@ -56,10 +44,9 @@ def cart_add(request: HttpRequest, product_id: int) -> HttpResponse:
 
 @require_POST
 def cart_line_update(request: HttpRequest, line_id: int) -> HttpResponse:
-    cart = request_cart_find(request)
-    if cart is None:
+    line = cart_line_find(cart=shopper_cart_find(user=request.user, session=request.session), line_id=line_id)
+    if line is None:
         raise Http404("No such line in your cart.")
-    line = get_object_or_404(CartLine.objects.select_related("product"), pk=line_id, cart=cart)
     if request.POST.get("remove"):
         cart_line_remove(line=line)
         message, ok, line = f"Removed {line.product.title} from your cart.", True, None

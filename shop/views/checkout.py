@@ -5,10 +5,9 @@ from django.shortcuts import redirect, render
 
 from shop.forms import CheckoutForm
 from shop.payments import payment_methods
-from shop.selectors.cart import cart_lines, cart_total
+from shop.selectors.cart import cart_lines, cart_total, shopper_cart_find
 from shop.services.cart import cart_fit_stock, cart_prices_accept
 from shop.services.orders import CartEmpty, OutOfStock, PricesChanged, cart_signature, order_place
-from shop.views.cart import request_cart_find
 
 
 def _render(request: HttpRequest, *, form: CheckoutForm, cart, problems: list[str] = (), status: int = 200) -> HttpResponse:
@@ -27,7 +26,7 @@ def _render(request: HttpRequest, *, form: CheckoutForm, cart, problems: list[st
 
 @login_required
 def checkout(request: HttpRequest) -> HttpResponse:
-    cart = request_cart_find(request)
+    cart = shopper_cart_find(user=request.user, session=request.session)
     if request.method != "POST":
         if cart is None or not cart.lines.exists():
             messages.info(request, "Your cart is empty: add something before checking out.")

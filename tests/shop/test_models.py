@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from reviews.models import Review
 from shop.models import Interaction, Order, Product
 from shop.selectors import product_list
+from shop.services.catalog import category_save
 from tests.factories import (
     CategoryFactory,
     InteractionFactory,
@@ -28,9 +29,30 @@ def test_category_paths_follow_the_tree_and_a_move_carries_the_subtree():
     assert lamps.path == "home-x/lighting-x/lamps-x" and lamps.depth == 2
 
     lighting.parent = garden
-    lighting.save()
+    category_save(category=lighting)
     lamps.refresh_from_db()
     assert lamps.path == "garden-x/lighting-x/lamps-x"
+
+
+def test_a_move_or_rename_rewrites_the_subtrees_depths_and_product_names():
+    home = CategoryFactory(slug="home-y", name="Home")
+    garden = CategoryFactory(slug="garden-y", name="Garden", parent=CategoryFactory(slug="outdoor-y", name="Outdoor"))
+    lighting = CategoryFactory(slug="lighting-y", name="Lighting", parent=home)
+    lamps = CategoryFactory(slug="lamps-y", name="Lamps", parent=lighting)
+    lamp, light = ProductFactory(category=lamps), ProductFactory(category=lighting)
+
+    lighting.parent, lighting.name = garden, "Lights"
+    category_save(category=lighting)
+    lamps.refresh_from_db()
+    assert (lamps.path, lamps.depth) == ("outdoor-y/garden-y/lighting-y/lamps-y", 3)
+    assert Product.objects.get(pk=lamp.pk).category_names == "Outdoor › Garden › Lights › Lamps"
+    assert Product.objects.get(pk=light.pk).category_names == "Outdoor › Garden › Lights"
+
+    lighting.parent = None
+    category_save(category=lighting)
+    lamps.refresh_from_db()
+    assert (lamps.path, lamps.depth) == ("lighting-y/lamps-y", 1)
+    assert Product.objects.get(pk=lamp.pk).category_names == "Lights › Lamps"
 
 
 def test_a_category_cannot_be_moved_under_its_own_subtree():
@@ -50,7 +72,7 @@ def test_category_listing_includes_the_whole_subtree_and_hides_inactive_products
     visible = ProductFactory(category=leaf)
     ProductFactory(category=leaf, is_active=False)
     ProductFactory()
-    assert list(product_list(category=department)) == [visible]
+    assert list(product_list(filters={"category": department})) == [visible]
 
 
 @pytest.mark.parametrize("field, value", [("price", Decimal("-1.00")), ("stock", -1)])
