@@ -49,10 +49,14 @@ def main() -> None:
         temperature=settings.REVIEW_SUMMARIES["TEMPERATURE"],
     )
     answers = [result for result in results if not isinstance(result, LLMUnavailable)]
-    passed = sum(not summary_problems(text=summary_clean(text=a.text), reviews=reviews, forbidden_names=[]) for a in answers)
+    passed = sum(
+        not summary_problems(text=summary_clean(text=a.text), reviews=reviews, forbidden_names=[]) for a in answers
+    )
     seconds = sum(a.seconds for a in answers)
     tokens = sum(a.completion_tokens for a in answers)
-    print(f"model {llm.name}: {len(answers)}/{len(results)} answered, {passed / max(1, len(answers)):.1%} passed validation")
+    print(
+        f"model {llm.name}: {len(answers)}/{len(results)} answered, {passed / max(1, len(answers)):.1%} passed validation"
+    )
     print(f"{tokens / seconds:.1f} tokens/s, {seconds / max(1, len(answers)):.3f} s per summary (one batched call)")
     print("example:", summary_clean(text=answers[0].text) if answers else "-")
 

@@ -92,7 +92,17 @@ def main() -> None:
     }
     env.pop("DATABASE_URL", None)
     done = subprocess.run(
-        [sys.executable, __file__, "--child", "--size", str(args.size), "--users", str(args.users), "--rounds", str(args.rounds)],
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            "--size",
+            str(args.size),
+            "--users",
+            str(args.users),
+            "--rounds",
+            str(args.rounds),
+        ],
         env=env,
         capture_output=True,
         text=True,
@@ -104,7 +114,9 @@ def main() -> None:
     print(f"{'':<28} {'p50 ms':>8} {'p95 ms':>8}")
     print(f"{'recommendations (k=12)':<28} {row['recommend_p50']:>8.1f} {row['recommend_p95']:>8.1f}")
     print(f"{'trending query (uncached)':<28} {row['trending_p50']:>8.1f} {row['trending_p95']:>8.1f}")
-    print(f"ratio recommendations / trending at p95: {row['recommend_p95'] / row['trending_p95']:.2f}×; target p95 ≤ 30 ms")
+    print(
+        f"ratio recommendations / trending at p95: {row['recommend_p95'] / row['trending_p95']:.2f}×; target p95 ≤ 30 ms"
+    )
 
 
 if __name__ == "__main__":

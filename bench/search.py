@@ -71,7 +71,11 @@ def main() -> None:
 
     rows = []
     for size in [int(value) for value in args.sizes.split(",")]:
-        env = {**os.environ, "BENCH_SIZE": str(size), "EMBEDDED_POSTGRES_DIR": str(ROOT / "var" / "bench" / f"pg-{size}")}
+        env = {
+            **os.environ,
+            "BENCH_SIZE": str(size),
+            "EMBEDDED_POSTGRES_DIR": str(ROOT / "var" / "bench" / f"pg-{size}"),
+        }
         env.pop("DATABASE_URL", None)
         done = subprocess.run(
             [sys.executable, __file__, "--child", "--rounds", str(args.rounds)], env=env, capture_output=True, text=True
@@ -80,7 +84,9 @@ def main() -> None:
             sys.exit(f"size {size} failed:\n{done.stderr[-3000:]}")
         rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
 
-    print(f"{'products':>9} {'queries':>8} {'lexical p50':>12} {'lexical p95':>12} {'hybrid p50':>11} {'hybrid p95':>11} {'hybrid/lexical p95':>19}")
+    print(
+        f"{'products':>9} {'queries':>8} {'lexical p50':>12} {'lexical p95':>12} {'hybrid p50':>11} {'hybrid p95':>11} {'hybrid/lexical p95':>19}"
+    )
     for row in rows:
         print(
             f"{row['products']:>9,} {row['queries']:>8} {row['lexical_p50']:>10.1f}ms {row['lexical_p95']:>10.1f}ms "

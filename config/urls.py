@@ -30,7 +30,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/recommendations/", recommender_api.RecommendationsAPIView.as_view(), name="api-recommendations"),
-    path("api/products/<int:pk>/similar/", recommender_api.SimilarProductsAPIView.as_view(), name="api-product-similar"),
+    path(
+        "api/products/<int:pk>/similar/", recommender_api.SimilarProductsAPIView.as_view(), name="api-product-similar"
+    ),
     path("api/", include("shop.api.urls")),
     path("search/", include("search.urls")),
     path("api/search/", search_api.SearchAPIView.as_view(), name="api-search"),

@@ -70,7 +70,9 @@ class ImageEncoder:
         rows = []
         with torch.inference_mode():
             for start in range(0, len(images), batch_size):
-                batch = torch.stack([self.preprocess(image.convert("RGB")) for image in images[start : start + batch_size]])
+                batch = torch.stack(
+                    [self.preprocess(image.convert("RGB")) for image in images[start : start + batch_size]]
+                )
                 rows.append(self.model.encode_image(batch.to(self.device)).float().cpu().numpy())
         return _normalised(np.concatenate(rows)) if rows else np.zeros((0, self.dimensions), dtype=np.float32)
 
@@ -163,7 +165,9 @@ def text_encoder_get() -> TextEncoder:
     return _encoder_loaded(
         key="ml.text_encoder",
         version=(config["NAME"], config["PATH"], config["QUERY_PREFIX"], device),
-        load=lambda: _text_encoder_load(name=config["NAME"], path=config["PATH"], query_prefix=config["QUERY_PREFIX"], device=device),
+        load=lambda: _text_encoder_load(
+            name=config["NAME"], path=config["PATH"], query_prefix=config["QUERY_PREFIX"], device=device
+        ),
     )
 
 
@@ -187,7 +191,9 @@ def _image_encoder_label(*, model_name: str, pretrained: str) -> str:
 
 
 def image_encoder_name() -> str:
-    return _image_encoder_label(model_name=settings.IMAGE_ENCODER["MODEL"], pretrained=settings.IMAGE_ENCODER["PRETRAINED"])
+    return _image_encoder_label(
+        model_name=settings.IMAGE_ENCODER["MODEL"], pretrained=settings.IMAGE_ENCODER["PRETRAINED"]
+    )
 
 
 def image_encoder_status() -> str | None:

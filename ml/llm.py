@@ -58,7 +58,9 @@ def packaged_gguf_path() -> Path | None:
 class OpenAIBackend:
     """Chat completions over HTTP; concurrent requests are capped at settings.LLM["CONCURRENCY"]."""
 
-    def __init__(self, *, base_url: str, model: str, api_key: str, timeout_s: float, max_retries: int, concurrency: int):
+    def __init__(
+        self, *, base_url: str, model: str, api_key: str, timeout_s: float, max_retries: int, concurrency: int
+    ):
         import httpx
 
         self.model = model
@@ -72,7 +74,9 @@ class OpenAIBackend:
     def name(self) -> str:
         return self.model
 
-    def complete(self, *, messages: Sequence[Message], max_tokens: int, temperature: float, seed: int = 0) -> Completion:
+    def complete(
+        self, *, messages: Sequence[Message], max_tokens: int, temperature: float, seed: int = 0
+    ) -> Completion:
         import httpx
 
         payload = {
@@ -98,12 +102,16 @@ class OpenAIBackend:
                 last_error = f"HTTP {response.status_code}: {response.text[:200]}"
                 continue
             if response.status_code != 200:
-                raise LLMUnavailable(f"{self._http.base_url} answered HTTP {response.status_code}: {response.text[:300]}")
+                raise LLMUnavailable(
+                    f"{self._http.base_url} answered HTTP {response.status_code}: {response.text[:300]}"
+                )
             try:
                 body = response.json()
                 text = body["choices"][0]["message"]["content"] or ""
             except (ValueError, KeyError, IndexError, TypeError) as error:
-                raise LLMUnavailable(f"{self._http.base_url} sent an answer that is not a chat completion: {error}") from error
+                raise LLMUnavailable(
+                    f"{self._http.base_url} sent an answer that is not a chat completion: {error}"
+                ) from error
             usage = body.get("usage") or {}
             return Completion(
                 text=text,
@@ -143,7 +151,9 @@ class LocalBackend:
             raise LLMUnavailable(f"llama-cpp-python is not installed ({error}).") from error
         self.model = path.stem
         self._lock = threading.Lock()
-        self._llama = Llama(model_path=str(path), n_ctx=context, n_threads=threads, n_threads_batch=threads, verbose=False)
+        self._llama = Llama(
+            model_path=str(path), n_ctx=context, n_threads=threads, n_threads_batch=threads, verbose=False
+        )
         # Freed before interpreter shutdown: llama.cpp's finaliser fails once its library is unloaded.
         atexit.register(self._llama.close)
 
@@ -151,12 +161,18 @@ class LocalBackend:
     def name(self) -> str:
         return f"{self.model} (llama.cpp)"
 
-    def complete(self, *, messages: Sequence[Message], max_tokens: int, temperature: float, seed: int = 0) -> Completion:
+    def complete(
+        self, *, messages: Sequence[Message], max_tokens: int, temperature: float, seed: int = 0
+    ) -> Completion:
         started = time.perf_counter()
         with self._lock:
             try:
                 body = self._llama.create_chat_completion(
-                    messages=list(messages), max_tokens=max_tokens, temperature=temperature, seed=seed, repeat_penalty=1.15
+                    messages=list(messages),
+                    max_tokens=max_tokens,
+                    temperature=temperature,
+                    seed=seed,
+                    repeat_penalty=1.15,
                 )
             except (ValueError, RuntimeError) as error:
                 raise LLMUnavailable(f"llama.cpp failed: {error}") from error
@@ -175,7 +191,9 @@ class LocalBackend:
         results: list[Completion | LLMUnavailable] = []
         for messages in conversations:
             try:
-                results.append(self.complete(messages=messages, max_tokens=max_tokens, temperature=temperature, seed=seed))
+                results.append(
+                    self.complete(messages=messages, max_tokens=max_tokens, temperature=temperature, seed=seed)
+                )
             except LLMUnavailable as error:
                 results.append(error)
         return results
@@ -188,7 +206,9 @@ class VLLMBackend:
         try:
             from vllm import LLM
         except ImportError as error:
-            raise LLMUnavailable(f"vLLM is not installed here; install requirements-gpu.txt on a GPU worker ({error}).") from error
+            raise LLMUnavailable(
+                f"vLLM is not installed here; install requirements-gpu.txt on a GPU worker ({error})."
+            ) from error
         self.model = model
         self._llm = LLM(model=model, gpu_memory_utilization=gpu_memory_utilization, max_model_len=max_model_len)
 
@@ -196,8 +216,12 @@ class VLLMBackend:
     def name(self) -> str:
         return self.model
 
-    def complete(self, *, messages: Sequence[Message], max_tokens: int, temperature: float, seed: int = 0) -> Completion:
-        result = self.complete_batch(conversations=[messages], max_tokens=max_tokens, temperature=temperature, seed=seed)[0]
+    def complete(
+        self, *, messages: Sequence[Message], max_tokens: int, temperature: float, seed: int = 0
+    ) -> Completion:
+        result = self.complete_batch(
+            conversations=[messages], max_tokens=max_tokens, temperature=temperature, seed=seed
+        )[0]
         if isinstance(result, LLMUnavailable):
             raise result
         return result
@@ -251,7 +275,9 @@ def _backend_load(config: dict) -> LLMBackend:
         )
     if backend == "local":
         return LocalBackend(
-            model_path=config["MODEL_PATH"], context=config["LOCAL_CONTEXT"], threads=config["LOCAL_THREADS"] or _local_threads()
+            model_path=config["MODEL_PATH"],
+            context=config["LOCAL_CONTEXT"],
+            threads=config["LOCAL_THREADS"] or _local_threads(),
         )
     if backend == "vllm":
         return VLLMBackend(

@@ -28,7 +28,9 @@ def vector_nearest(
     `also` names further fields to read in the same query.
     """
     nearest = (
-        queryset.annotate(distance=CosineDistance(field, vector)).order_by("distance").values_list(key, "distance", *also)
+        queryset.annotate(distance=CosineDistance(field, vector))
+        .order_by("distance")
+        .values_list(key, "distance", *also)
     )
     ef_search = min(max(k, 40) * (FILTERED_WIDENING if filtered else 1), 1000)
     with transaction.atomic(), connection.cursor() as cursor:

@@ -5,8 +5,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from recommender.models import ItemVector, ModelVersion, TrainingRun
-from recommender.registry import ModelUnavailable
 from recommender.pipeline import STAGES, TrainingInProgress, training_run_start
+from recommender.registry import ModelUnavailable
 from recommender.services import model_version_activate, model_version_rollback, training_run_abandon
 
 LOSS_CHART_WIDTH, LOSS_CHART_HEIGHT, LOSS_CHART_MARGIN = 480, 200, 36
@@ -81,7 +81,19 @@ class TrainingRunAdmin(RecordOnlyAdmin):
     actions = ("train_again", "abandon")
     change_list_template = "admin/recommender/trainingrun/change_list.html"
     change_form_template = "admin/recommender/trainingrun/change_form.html"
-    readonly_fields = ("status", "stage", "trigger", "force_publish", "started_by", "created_at", "finished_at", "data_start", "data_end", "published", "error")
+    readonly_fields = (
+        "status",
+        "stage",
+        "trigger",
+        "force_publish",
+        "started_by",
+        "created_at",
+        "finished_at",
+        "data_start",
+        "data_end",
+        "published",
+        "error",
+    )
     fields = readonly_fields
 
     @admin.display(description="nDCG@10 (held out)")
@@ -100,7 +112,9 @@ class TrainingRunAdmin(RecordOnlyAdmin):
 
     def _start(self, request: HttpRequest, *, force_publish: bool) -> TrainingRun | None:
         try:
-            run = training_run_start(trigger=TrainingRun.Trigger.ADMIN, started_by=request.user, force_publish=force_publish)
+            run = training_run_start(
+                trigger=TrainingRun.Trigger.ADMIN, started_by=request.user, force_publish=force_publish
+            )
         except TrainingInProgress as error:
             self.message_user(request, str(error), messages.ERROR)
             return None
@@ -135,14 +149,21 @@ class TrainingRunAdmin(RecordOnlyAdmin):
         for run in queryset.filter(in_progress=True):
             training_run_abandon(run=run, reason=f"stopped in admin by {request.user}")
             stopped += 1
-        self.message_user(request, f"{stopped} run(s) stopped; the live model keeps serving." if stopped else "None of the selected runs is in progress.")
+        self.message_user(
+            request,
+            f"{stopped} run(s) stopped; the live model keeps serving."
+            if stopped
+            else "None of the selected runs is in progress.",
+        )
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None):
         run = self.get_object(request, object_id)
         extra = dict(extra_context or {})
         if run is not None:
             extra.update(
-                stages=[_stage_row(stage=stage, state=run.stages.get(stage, {"status": "waiting"})) for stage in STAGES],
+                stages=[
+                    _stage_row(stage=stage, state=run.stages.get(stage, {"status": "waiting"})) for stage in STAGES
+                ],
                 metrics=[(name, _metric_cells(run.metrics[name])) for name in METRIC_ORDER if name in run.metrics],
                 loss_chart=loss_chart(losses=run.losses),
                 in_progress=bool(run.in_progress),
@@ -154,7 +175,17 @@ class TrainingRunAdmin(RecordOnlyAdmin):
 class ModelVersionAdmin(RecordOnlyAdmin):
     list_display = ("__str__", "live", "created_at", "published_at", "ndcg", "items", "feature_schema_hash", "run_link")
     actions = ("activate", "rollback")
-    readonly_fields = ("run", "artifact", "feature_schema_hash", "metrics", "data_start", "data_end", "items", "created_at", "published_at")
+    readonly_fields = (
+        "run",
+        "artifact",
+        "feature_schema_hash",
+        "metrics",
+        "data_start",
+        "data_end",
+        "items",
+        "created_at",
+        "published_at",
+    )
     fields = readonly_fields
 
     @admin.display(description="Live", boolean=True)
@@ -168,7 +199,11 @@ class ModelVersionAdmin(RecordOnlyAdmin):
 
     @admin.display(description="Run")
     def run_link(self, version: ModelVersion) -> str:
-        return format_html('<a href="{}">run {}</a>', reverse("admin:recommender_trainingrun_change", args=[version.run_id]), version.run_id)
+        return format_html(
+            '<a href="{}">run {}</a>',
+            reverse("admin:recommender_trainingrun_change", args=[version.run_id]),
+            version.run_id,
+        )
 
     @admin.action(description="Activate the selected version (it serves from the next request)")
     def activate(self, request: HttpRequest, queryset) -> None:
@@ -187,7 +222,9 @@ class ModelVersionAdmin(RecordOnlyAdmin):
         from recommender.tasks import model_version_activate_task
 
         transaction.on_commit(lambda: model_version_activate_task.delay(version.pk))
-        self.message_user(request, f"{version} has no item vectors any more: they are being recomputed, then it goes live.")
+        self.message_user(
+            request, f"{version} has no item vectors any more: they are being recomputed, then it goes live."
+        )
 
     @admin.action(description="Roll back to the version that was live before the current one")
     def rollback(self, request: HttpRequest, queryset) -> None:

@@ -28,7 +28,9 @@ class SimilarProductsAPIView(APIView):
             url = serializers.CharField(source="get_absolute_url")
 
         product = serializers.IntegerField()
-        source = serializers.ChoiceField(choices=["model", "text", ""], help_text="Item tower, description vectors, or none.")
+        source = serializers.ChoiceField(
+            choices=["model", "text", ""], help_text="Item tower, description vectors, or none."
+        )
         results = ProductSerializer(many=True)
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
@@ -37,7 +39,9 @@ class SimilarProductsAPIView(APIView):
         query.is_valid(raise_exception=True)
         product = product_get(pk=pk)
         similar = product_similar(product=product, k=query.validated_data["k"])
-        return Response(self.OutputSerializer({"product": product.pk, "source": similar.source, "results": similar.products}).data)
+        return Response(
+            self.OutputSerializer({"product": product.pk, "source": similar.source, "results": similar.products}).data
+        )
 
 
 class RecommendationsAPIView(APIView):

@@ -65,7 +65,9 @@ class _Shopper:
     preferred_category_ids: list[int]
     onboarding_completed: bool
 
-    def features(self, *, events: list[Event], at: datetime, vocabulary: Vocabulary, target: int | None = None) -> UserFeatures:
+    def features(
+        self, *, events: list[Event], at: datetime, vocabulary: Vocabulary, target: int | None = None
+    ) -> UserFeatures:
         return user_features(
             events=events,
             at=at,
@@ -161,13 +163,17 @@ def _shoppers_load(*, product_ids: Collection[int]) -> list[_Shopper]:
         events_by_user.setdefault(user_id, []).append(Event(product_id=product_id, kind=kind, at=at))
     profiles = {
         profile.user_id: profile
-        for profile in CustomerProfile.objects.prefetch_related("preferred_categories").filter(user_id__in=events_by_user)
+        for profile in CustomerProfile.objects.prefetch_related("preferred_categories").filter(
+            user_id__in=events_by_user
+        )
     }
     return [
         _Shopper(
             user_id=user_id,
             events=events,
-            preferred_category_ids=[c.pk for c in profiles[user_id].preferred_categories.all()] if user_id in profiles else [],
+            preferred_category_ids=[c.pk for c in profiles[user_id].preferred_categories.all()]
+            if user_id in profiles
+            else [],
             onboarding_completed=bool(user_id in profiles and profiles[user_id].onboarding_completed),
         )
         for user_id, events in events_by_user.items()
@@ -203,7 +209,8 @@ def _training_data(
         examples = [event for event in train if event.kind in TRAINING_KINDS]
         targets += [row_of[event.product_id] for event in examples]
         features = [
-            shopper.features(events=train, at=event.at, vocabulary=vocabulary, target=event.product_id) for event in examples
+            shopper.features(events=train, at=event.at, vocabulary=vocabulary, target=event.product_id)
+            for event in examples
         ]
         parts.append(user_arrays(users=features, item_rows=row_of))
     return TrainingData(
@@ -216,7 +223,9 @@ def _training_data(
     )
 
 
-def _held_out_user(*, shopper: _Shopper, split: datetime, vocabulary: Vocabulary, row_of: dict[int, int]) -> _HeldOutUser | None:
+def _held_out_user(
+    *, shopper: _Shopper, split: datetime, vocabulary: Vocabulary, row_of: dict[int, int]
+) -> _HeldOutUser | None:
     """The shopper as judged after the split, or None when they chose nothing new in the held-out days."""
     train = [event for event in shopper.events if event.at < split]
     truth = {row_of[e.product_id] for e in shopper.events if e.at >= split and e.kind in POSITIVE_KINDS}

@@ -17,7 +17,15 @@ import torch
 from ml.datasets import wheel_files_extract
 from recommender.dataset import EvaluationSet
 from recommender.features import PREFERRED_CATEGORIES, ItemRow, Vocabulary
-from recommender.model import TrainingData, TwoTower, TwoTowerConfig, item_table, item_tensors, two_tower_train, user_tensors
+from recommender.model import (
+    TrainingData,
+    TwoTower,
+    TwoTowerConfig,
+    item_table,
+    item_tensors,
+    two_tower_train,
+    user_tensors,
+)
 
 CUTOFF = 10
 MOVIELENS_WHEEL = "recbole==1.2.1"
@@ -98,7 +106,9 @@ def _decade(year: str) -> int:
     return int(year) // 10 if year.isdigit() else 0
 
 
-def movielens_evaluation_set(*, datasets_dir: Path, history_length: int = 200, training_history: int = 50) -> EvaluationSet:
+def movielens_evaluation_set(
+    *, datasets_dir: Path, history_length: int = 200, training_history: int = 50
+) -> EvaluationSet:
     """`training_history` other ratings of the user, drawn at random, stand for the history of each training example:
     a cheaper step and a dropout of the input; evaluation reads up to `history_length` of them."""
     inter_path, item_path = movielens_files(datasets_dir=datasets_dir)
@@ -150,7 +160,9 @@ def movielens_evaluation_set(*, datasets_dir: Path, history_length: int = 200, t
             histories.append(others)
     history, weight = _padded(histories, [[1.0] * len(h) for h in histories], training_history)
     eval_history, eval_weight = _padded(
-        [r[:history_length] for r in train_rows], [[1.0] * min(len(r), history_length) for r in train_rows], history_length
+        [r[:history_length] for r in train_rows],
+        [[1.0] * min(len(r), history_length) for r in train_rows],
+        history_length,
     )
     vocabulary = Vocabulary.build(items=items)
     popularity: dict[int, int] = {}
@@ -180,14 +192,18 @@ def movielens_evaluation_set(*, datasets_dir: Path, history_length: int = 200, t
     )
 
 
-def model_scores(*, model: TwoTower, vocabulary: Vocabulary, popularity: dict[int, int], dataset: EvaluationSet) -> Scores:
+def model_scores(
+    *, model: TwoTower, vocabulary: Vocabulary, popularity: dict[int, int], dataset: EvaluationSet
+) -> Scores:
     """Held-out scores of a model, with item and user features computed by its own vocabulary and popularity."""
     if dataset.user_preferred_ids:
         preferred_rows = [
             [index for index in (vocabulary.index(feature="category", value=c) for c in sorted(ids)) if index]
             for ids in dataset.user_preferred_ids
         ]
-        preferred = _padded(preferred_rows, [[1.0] * len(p) for p in preferred_rows], PREFERRED_CATEGORIES)[0].clip(min=0)
+        preferred = _padded(preferred_rows, [[1.0] * len(p) for p in preferred_rows], PREFERRED_CATEGORIES)[0].clip(
+            min=0
+        )
     else:
         preferred = dataset.user_preferred
     device = next(model.parameters()).device
@@ -206,9 +222,13 @@ def model_scores(*, model: TwoTower, vocabulary: Vocabulary, popularity: dict[in
     return ranking_scores(top=top_k(scores=scores, seen=dataset.seen), relevant=dataset.relevant)
 
 
-def two_tower_evaluate(*, dataset: EvaluationSet, config: TwoTowerConfig, device: str = "cpu") -> tuple[Scores, list[float]]:
+def two_tower_evaluate(
+    *, dataset: EvaluationSet, config: TwoTowerConfig, device: str = "cpu"
+) -> tuple[Scores, list[float]]:
     result = two_tower_train(data=dataset.train, config=config, device=device)
-    measured = model_scores(model=result.model, vocabulary=dataset.vocabulary, popularity=dataset.popularity, dataset=dataset)
+    measured = model_scores(
+        model=result.model, vocabulary=dataset.vocabulary, popularity=dataset.popularity, dataset=dataset
+    )
     measured.seconds = result.seconds
     return measured, result.losses
 
@@ -236,8 +256,14 @@ def als_evaluate(*, dataset: EvaluationSet, factors: int = 64, iterations: int =
     matrix = csr_matrix((values, (users, rows)), shape=(len(dataset.relevant), len(dataset.items)))
     model = AlternatingLeastSquares(factors=factors, iterations=iterations, regularization=0.05, random_state=7)
     model.fit(matrix, show_progress=False)
-    user_factors = np.asarray(model.user_factors.to_numpy() if hasattr(model.user_factors, "to_numpy") else model.user_factors)
-    item_factors = np.asarray(model.item_factors.to_numpy() if hasattr(model.item_factors, "to_numpy") else model.item_factors)
-    measured = ranking_scores(top=top_k(scores=user_factors @ item_factors.T, seen=dataset.seen), relevant=dataset.relevant)
+    user_factors = np.asarray(
+        model.user_factors.to_numpy() if hasattr(model.user_factors, "to_numpy") else model.user_factors
+    )
+    item_factors = np.asarray(
+        model.item_factors.to_numpy() if hasattr(model.item_factors, "to_numpy") else model.item_factors
+    )
+    measured = ranking_scores(
+        top=top_k(scores=user_factors @ item_factors.T, seen=dataset.seen), relevant=dataset.relevant
+    )
     measured.seconds = time.perf_counter() - started
     return measured

@@ -86,7 +86,9 @@ class Vocabulary:
         values: dict[str, dict[str, int]] = {name: {} for name in CATEGORICAL_ITEM_FEATURES}
         for item in items:
             for name in CATEGORICAL_ITEM_FEATURES:
-                key = str(getattr(item, f"{name}_id", None) if name in ("category", "department") else getattr(item, name))
+                key = str(
+                    getattr(item, f"{name}_id", None) if name in ("category", "department") else getattr(item, name)
+                )
                 values[name].setdefault(key, len(values[name]) + 1)
         return cls(values=values)
 
@@ -138,7 +140,9 @@ def item_features(*, items: Sequence[ItemRow], vocabulary: Vocabulary, popularit
         ids=np.array([id_bucket(product_id=item.product_id) for item in items], dtype=np.int64),
         categorical=categorical,
         price=np.array([_bucket(item.price, PRICE_EDGES) for item in items], dtype=np.int64),
-        popularity=np.array([_bucket(popularity.get(item.product_id, 0), POPULARITY_EDGES) for item in items], dtype=np.int64),
+        popularity=np.array(
+            [_bucket(popularity.get(item.product_id, 0), POPULARITY_EDGES) for item in items], dtype=np.int64
+        ),
         text=text,
         has_text=has_text,
     )
@@ -188,7 +192,9 @@ def user_features(
         KIND_WEIGHTS.get(event.kind, 0.0) * math.pow(0.5, (at - event.at).total_seconds() / 86400 / HALF_LIFE_DAYS)
         for event in recent
     ]
-    preferred = [vocabulary.index(feature="category", value=c) for c in sorted(preferred_category_ids)][:PREFERRED_CATEGORIES]
+    preferred = [vocabulary.index(feature="category", value=c) for c in sorted(preferred_category_ids)][
+        :PREFERRED_CATEGORIES
+    ]
     return UserFeatures(
         history=[event.product_id for event in recent],
         kinds=[event.kind for event in recent],
@@ -254,7 +260,9 @@ def item_rows_load(*, product_ids: Iterable[int] | None = None) -> list[ItemRow]
             age_group=age_group,
             text_vector=text_vector,
         )
-        for pk, category_id, path, brand, price, colour, material, age_group, text_vector in rows.iterator(chunk_size=5000)
+        for pk, category_id, path, brand, price, colour, material, age_group, text_vector in rows.iterator(
+            chunk_size=5000
+        )
     ]
 
 
@@ -264,12 +272,16 @@ def user_features_load(*, user_id: int, at: datetime, vocabulary: Vocabulary) ->
 
     events = [
         Event(product_id=product_id, kind=kind, at=created_at)
-        for product_id, kind, created_at in Interaction.objects.filter(user_id=user_id, created_at__lt=at, product__is_active=True)
+        for product_id, kind, created_at in Interaction.objects.filter(
+            user_id=user_id, created_at__lt=at, product__is_active=True
+        )
         .order_by("-created_at")
         .values_list("product_id", "kind", "created_at")[:HISTORY_LENGTH]
     ]
     # One row per picked category (one with None when there are none): the profile in one query.
-    profile = list(CustomerProfile.objects.filter(user_id=user_id).values_list("onboarding_completed", "preferred_categories"))
+    profile = list(
+        CustomerProfile.objects.filter(user_id=user_id).values_list("onboarding_completed", "preferred_categories")
+    )
     return user_features(
         events=events,
         at=at,

@@ -27,7 +27,10 @@ class OnboardingLikesForm(forms.Form):
         queryset=Product.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": "Only the products shown in this round can be liked.", "invalid_pk_value": "That is not a product."},
+        error_messages={
+            "invalid_choice": "Only the products shown in this round can be liked.",
+            "invalid_pk_value": "That is not a product.",
+        },
     )
 
     def __init__(self, *args, shown_ids: list[int], **kwargs):

@@ -54,15 +54,21 @@ class TwoTower(nn.Module):
         # The id tables are large (hashed buckets) and each batch touches few rows: sparse
         # gradients keep the optimiser's work proportional to the rows a batch uses.
         self.id_embedding = nn.Embedding(config.id_buckets, width, sparse=True)
-        self.categorical = nn.ModuleList(nn.Embedding(config.categorical_sizes[name], width) for name in CATEGORICAL_ITEM_FEATURES)
+        self.categorical = nn.ModuleList(
+            nn.Embedding(config.categorical_sizes[name], width) for name in CATEGORICAL_ITEM_FEATURES
+        )
         self.price = nn.Embedding(len(PRICE_EDGES) + 1, width)
         self.popularity = nn.Embedding(len(POPULARITY_EDGES) + 1, width)
         self.text = nn.Linear(TEXT_VECTOR_DIMENSIONS, width)
         item_inputs = width * (4 + len(CATEGORICAL_ITEM_FEATURES))
-        self.item_mlp = nn.Sequential(nn.Linear(item_inputs, config.hidden), nn.ReLU(), nn.Linear(config.hidden, config.dimensions))
+        self.item_mlp = nn.Sequential(
+            nn.Linear(item_inputs, config.hidden), nn.ReLU(), nn.Linear(config.hidden, config.dimensions)
+        )
         # What an item says about the person who chose it differs from what makes it a good
         # next pick; a history-side id embedding lets the tower learn the first apart from the second.
-        self.history_id = nn.Embedding(config.id_buckets, config.dimensions, sparse=True) if config.history_embedding else None
+        self.history_id = (
+            nn.Embedding(config.id_buckets, config.dimensions, sparse=True) if config.history_embedding else None
+        )
         if self.history_id is not None:
             nn.init.normal_(self.history_id.weight, std=0.1)
         # A mean over dozens of history items is close to the mean of all items; normalising
@@ -71,7 +77,9 @@ class TwoTower(nn.Module):
         # The user tower pools item representations of the history, adds the categories
         # picked at onboarding (sharing the item tower's category embedding) and the profile.
         self.user_mlp = nn.Sequential(
-            nn.Linear(config.dimensions + width + 1, config.hidden), nn.ReLU(), nn.Linear(config.hidden, config.dimensions)
+            nn.Linear(config.dimensions + width + 1, config.hidden),
+            nn.ReLU(),
+            nn.Linear(config.hidden, config.dimensions),
         )
 
     def item_vectors(self, items: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -109,7 +117,9 @@ class TwoTower(nn.Module):
         return F.normalize(self.user_mlp(torch.cat([pooled, preferred_mean, profile], dim=-1)), dim=-1)
 
 
-def item_tensors(*, items: list[ItemRow], vocabulary: Vocabulary, popularity: dict[int, int]) -> dict[str, torch.Tensor]:
+def item_tensors(
+    *, items: list[ItemRow], vocabulary: Vocabulary, popularity: dict[int, int]
+) -> dict[str, torch.Tensor]:
     features = item_features(items=items, vocabulary=vocabulary, popularity=popularity)
     return {
         "ids": torch.tensor(features.ids),
@@ -178,7 +188,10 @@ def two_tower_train(
     threads finish, which moved a demo run's nDCG@10 by a point from one run to the next;
     deterministic algorithms are switched on while training, and back after.
     """
-    enabled, warn_only = torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled()
+    enabled, warn_only = (
+        torch.are_deterministic_algorithms_enabled(),
+        torch.is_deterministic_algorithms_warn_only_enabled(),
+    )
     # warn_only: a CUDA kernel without a deterministic variant warns instead of stopping the run.
     torch.use_deterministic_algorithms(True, warn_only=True)
     try:
@@ -201,7 +214,9 @@ def _two_tower_train(
     ]
     steps = config.epochs * -(-len(data.example_items) // config.batch_size)
     schedulers = [
-        torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=steps) for optimiser in optimisers if config.learning_rate_decay
+        torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=steps)
+        for optimiser in optimisers
+        if config.learning_rate_decay
     ]
     items = {name: tensor.to(device) for name, tensor in data.items.items()}
     counts = np.bincount(data.example_items, minlength=len(items["ids"])).astype(np.float64)
@@ -238,11 +253,15 @@ def _two_tower_train(
             logits = users @ table[positive].T / config.temperature - config.logq_weight * log_q[positive].unsqueeze(0)
             # Neither the same item twice in a batch nor an item from the shopper's own history is a
             # negative for them: pushing down what they chose teaches the tower to forget their taste.
-            duplicate = (positive.unsqueeze(0) == positive.unsqueeze(1)) & ~torch.eye(len(positive), dtype=torch.bool, device=device)
+            duplicate = (positive.unsqueeze(0) == positive.unsqueeze(1)) & ~torch.eye(
+                len(positive), dtype=torch.bool, device=device
+            )
             chosen = torch.zeros(len(batch), len(items["ids"]), dtype=torch.bool, device=device)
             chosen.scatter_(1, history[batch].clamp(min=0), history[batch] >= 0)
             chosen_before = chosen[:, positive] & (positive.unsqueeze(0) != positive.unsqueeze(1))
-            loss = F.cross_entropy(logits.masked_fill(duplicate | chosen_before, -1e9), torch.arange(len(positive), device=device))
+            loss = F.cross_entropy(
+                logits.masked_fill(duplicate | chosen_before, -1e9), torch.arange(len(positive), device=device)
+            )
             for optimiser in optimisers:
                 optimiser.zero_grad()
             loss.backward()
@@ -263,5 +282,7 @@ def item_table(*, model: TwoTower, items: dict[str, torch.Tensor], batch_size: i
     device = next(model.parameters()).device
     rows = []
     for start in range(0, len(items["ids"]), batch_size):
-        rows.append(model.item_vectors({name: tensor[start : start + batch_size].to(device) for name, tensor in items.items()}))
+        rows.append(
+            model.item_vectors({name: tensor[start : start + batch_size].to(device) for name, tensor in items.items()})
+        )
     return torch.cat(rows)

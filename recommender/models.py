@@ -37,11 +37,15 @@ class TrainingRun(models.Model):
     stage = models.CharField(max_length=10, choices=Stage.choices, blank=True)
     trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.COMMAND)
     force_publish = models.BooleanField(default=False, help_text="Publish even if the live model scores higher.")
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     stages = models.JSONField(default=dict, blank=True, help_text="Per stage: status, started, seconds, figures.")
     log = models.TextField(blank=True)
     losses = models.JSONField(default=list, blank=True)
-    metrics = models.JSONField(default=dict, blank=True, help_text="Held-out scores of the new model, the live one and the baselines.")
+    metrics = models.JSONField(
+        default=dict, blank=True, help_text="Held-out scores of the new model, the live one and the baselines."
+    )
     error = models.TextField(blank=True)
     published = models.BooleanField(default=False)
     data_start = models.DateTimeField(null=True, blank=True)
@@ -52,7 +56,9 @@ class TrainingRun(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["in_progress"], condition=Q(in_progress=True), name="one_training_run_at_a_time"),
+            models.UniqueConstraint(
+                fields=["in_progress"], condition=Q(in_progress=True), name="one_training_run_at_a_time"
+            ),
             models.CheckConstraint(
                 condition=Q(in_progress=True, status__in=["queued", "running"])
                 | Q(in_progress__isnull=True, status__in=["succeeded", "failed"]),
@@ -108,7 +114,14 @@ class ItemVector(models.Model):
     vector = VectorField(dimensions=ITEM_VECTOR_DIMENSIONS)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["version", "product"], name="one_vector_per_product_and_version")]
-        indexes = [
-            HnswIndex(name="item_vector_hnsw", fields=["vector"], m=16, ef_construction=64, opclasses=["vector_cosine_ops"]),
+        constraints = [
+            models.UniqueConstraint(fields=["version", "product"], name="one_vector_per_product_and_version")
         ]
+        indexes = [
+            HnswIndex(
+                name="item_vector_hnsw", fields=["vector"], m=16, ef_construction=64, opclasses=["vector_cosine_ops"]
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version}: product {self.product_id}"

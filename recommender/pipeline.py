@@ -39,7 +39,9 @@ class TrainingInProgress(Exception):
     pass
 
 
-def training_run_start(*, trigger: str, started_by=None, force_publish: bool = False, enqueue: bool = True) -> TrainingRun:
+def training_run_start(
+    *, trigger: str, started_by=None, force_publish: bool = False, enqueue: bool = True
+) -> TrainingRun:
     """Create a run and queue its first stage once the transaction commits; refused while another is in progress.
 
     Without `enqueue` the caller runs the stages itself (`train_recommender --wait`).
@@ -98,8 +100,10 @@ def _snapshot(*, run: TrainingRun, log: Callable[[str], None]) -> dict:
         "users_evaluated": len(dataset.relevant),
         "feature_schema": FEATURE_SCHEMA_HASH,
     }
-    log(f"{figures['items']:,} items, {figures['training_examples']:,} training examples before {dataset.split:%Y-%m-%d %H:%M}, "
-        f"{figures['users_evaluated']:,} users held out")
+    log(
+        f"{figures['items']:,} items, {figures['training_examples']:,} training examples before {dataset.split:%Y-%m-%d %H:%M}, "
+        f"{figures['users_evaluated']:,} users held out"
+    )
     return figures
 
 
@@ -119,8 +123,15 @@ def _train(*, run: TrainingRun, log: Callable[[str], None]) -> dict:
         log(f"epoch {epoch}/{config.epochs}: loss {loss:.4f}")
 
     result = two_tower_train(data=dataset.train, config=config, device=device, on_epoch=on_epoch)
-    model_artifact_save(name=run.model_artifact, model=result.model, vocabulary=dataset.vocabulary, popularity=dataset.popularity)
-    return {"device": device, "epochs": config.epochs, "seconds": round(result.seconds, 1), "final_loss": run.losses[-1]}
+    model_artifact_save(
+        name=run.model_artifact, model=result.model, vocabulary=dataset.vocabulary, popularity=dataset.popularity
+    )
+    return {
+        "device": device,
+        "epochs": config.epochs,
+        "seconds": round(result.seconds, 1),
+        "final_loss": run.losses[-1],
+    }
 
 
 def _metric_row(scores: Scores) -> dict:
@@ -137,7 +148,9 @@ def _evaluate(*, run: TrainingRun, log: Callable[[str], None]) -> dict:
     candidate = model_artifact_load(name=run.model_artifact)
     metrics = {
         "two-tower": _metric_row(
-            model_scores(model=candidate.model, vocabulary=candidate.vocabulary, popularity=candidate.popularity, dataset=dataset)
+            model_scores(
+                model=candidate.model, vocabulary=candidate.vocabulary, popularity=candidate.popularity, dataset=dataset
+            )
         ),
         "popularity": _metric_row(popularity_evaluate(dataset=dataset)),
         "als (implicit)": _metric_row(als_evaluate(dataset=dataset)),
@@ -147,7 +160,9 @@ def _evaluate(*, run: TrainingRun, log: Callable[[str], None]) -> dict:
     except ModelUnavailable as error:
         log(f"No live model to compare with: {error}")
     else:
-        row = _metric_row(model_scores(model=live.model, vocabulary=live.vocabulary, popularity=live.popularity, dataset=dataset))
+        row = _metric_row(
+            model_scores(model=live.model, vocabulary=live.vocabulary, popularity=live.popularity, dataset=dataset)
+        )
         metrics["live"] = {**row, "version": live.version_id}
     run.metrics = metrics
     run.save(update_fields=["metrics"])
@@ -177,7 +192,8 @@ def _publish(*, run: TrainingRun, log: Callable[[str], None]) -> dict:
         return {"published": False, "reason": reason}
     training_run_publish(run=run)
     reason = (
-        "Published: no model was live." if live is None
+        "Published: no model was live."
+        if live is None
         else f"Published{' (forced)' if run.force_publish and new <= live['ndcg@10'] else ''}: "
         f"nDCG@10 {new:.4f} against the live model's {live['ndcg@10']:.4f}."
     )

@@ -53,7 +53,10 @@ def model_artifact_load(*, name: str, version_id: int | None = None, device: str
         ) from error
     model.to(device or device_get()).eval()
     return LoadedModel(
-        version_id=version_id, model=model, vocabulary=Vocabulary(values=payload["vocabulary"]), popularity=payload["popularity"]
+        version_id=version_id,
+        model=model,
+        vocabulary=Vocabulary(values=payload["vocabulary"]),
+        popularity=payload["popularity"],
     )
 
 
@@ -68,7 +71,9 @@ def live_model_get() -> LoadedModel:
     version_id, artifact = live
     try:
         return loaded_get(
-            key=LIVE_MODEL_KEY, version=version_id, load=lambda: model_artifact_load(name=artifact, version_id=version_id)
+            key=LIVE_MODEL_KEY,
+            version=version_id,
+            load=lambda: model_artifact_load(name=artifact, version_id=version_id),
         )
     except (ArtifactMissing, FeatureSchemaMismatch, ModelUnavailable) as error:
         raise ModelUnavailable(f"Model v{version_id} cannot serve: {error}") from error

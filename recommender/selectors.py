@@ -6,8 +6,8 @@ the live version come from the HNSW index, so the next page reflects the last cl
 """
 
 from dataclasses import dataclass, field
-from itertools import zip_longest
 from datetime import datetime, timedelta
+from itertools import zip_longest
 
 import numpy as np
 import torch
@@ -66,7 +66,9 @@ def trending_product_ids() -> list[int]:
 
 def trending_product_ids_compute(*, now: datetime | None = None) -> list[int]:
     now = now or timezone.now()
-    kind_weight = Case(*(When(kind=kind, then=Value(weight)) for kind, weight in KIND_WEIGHTS.items()), default=Value(0.0))
+    kind_weight = Case(
+        *(When(kind=kind, then=Value(weight)) for kind, weight in KIND_WEIGHTS.items()), default=Value(0.0)
+    )
     recency = Case(
         When(created_at__gte=now - timedelta(days=1), then=Value(1.0)),
         When(created_at__gte=now - timedelta(days=3), then=Value(0.6)),
@@ -83,7 +85,9 @@ def trending_product_ids_compute(*, now: datetime | None = None) -> list[int]:
     )
 
 
-def trending_products(*, k: int, exclude_ids: set[int] = frozenset(), category_ids: list[int] | None = None) -> list[Product]:
+def trending_products(
+    *, k: int, exclude_ids: set[int] = frozenset(), category_ids: list[int] | None = None
+) -> list[Product]:
     """The top of the trending list still for sale; when it runs short (a quiet shop), the newest products fill in."""
     ranked = [pk for pk in trending_product_ids() if pk not in exclude_ids]
     available = _available_products().select_related("category")
@@ -116,7 +120,9 @@ def user_recommendations(*, user_id: int | None, k: int = 12, at: datetime | Non
     at = at or timezone.now()
     features = user_features_load(user_id=user_id, at=at, vocabulary=live.vocabulary)
     if not features.history and not features.preferred_categories:
-        return _trending(k=k, note="Popular right now. Browse, buy or pick favourite categories to get picks of your own.")
+        return _trending(
+            k=k, note="Popular right now. Browse, buy or pick favourite categories to get picks of your own."
+        )
 
     vectors, titles = _history_vectors(live=live, product_ids=features.history)
     kept = [
@@ -124,14 +130,18 @@ def user_recommendations(*, user_id: int | None, k: int = 12, at: datetime | Non
         for pk, kind, weight, hours in zip(features.history, features.kinds, features.weights, features.hours_ago)
         if pk in vectors
     ]
-    history_table = np.stack([vectors[pk] for pk, *_ in kept]) if kept else np.zeros((0, live.model.config.dimensions), np.float32)
+    history_table = (
+        np.stack([vectors[pk] for pk, *_ in kept]) if kept else np.zeros((0, live.model.config.dimensions), np.float32)
+    )
     user = _user_vector(live=live, history=kept, history_table=history_table, features=features)
     user = _session_steered(user=user, history_table=history_table, hours_ago=[hours for *_, hours in kept])
-    bought = set(Interaction.objects.filter(user_id=user_id, kind=Interaction.Kind.PURCHASE).values_list("product_id", flat=True))
+    bought = set(
+        Interaction.objects.filter(user_id=user_id, kind=Interaction.Kind.PURCHASE).values_list("product_id", flat=True)
+    )
     candidates = vector_nearest(
-        queryset=ItemVector.objects.filter(version_id=live.version_id, product__is_active=True, product__stock__gt=0).exclude(
-            product_id__in=bought
-        ),
+        queryset=ItemVector.objects.filter(
+            version_id=live.version_id, product__is_active=True, product__stock__gt=0
+        ).exclude(product_id__in=bought),
         field="vector",
         vector=user,
         k=k * CANDIDATE_WIDENING,
@@ -163,9 +173,9 @@ def _history_vectors(*, live, product_ids: list[int]) -> tuple[dict[int, np.ndar
     products added since then go through the tower here.
     """
     vectors, titles = {}, {}
-    for pk, vector, title in ItemVector.objects.filter(version_id=live.version_id, product_id__in=product_ids).values_list(
-        "product_id", "vector", "product__title"
-    ):
+    for pk, vector, title in ItemVector.objects.filter(
+        version_id=live.version_id, product_id__in=product_ids
+    ).values_list("product_id", "vector", "product__title"):
         vectors[pk], titles[pk] = np.asarray(vector, dtype=np.float32), title
     missing = [pk for pk in product_ids if pk not in vectors]
     if missing:
@@ -192,7 +202,9 @@ def _user_vector(*, live, history: list, history_table: np.ndarray, features) ->
         item_ids=torch.tensor([id_bucket(product_id=pk) for pk, *_ in history] or [0]),
     )
     with torch.inference_mode():
-        user = model.user_vectors(**{name: tensor.to(device) for name, tensor in inputs.items()}, item_table=table.to(device))
+        user = model.user_vectors(
+            **{name: tensor.to(device) for name, tensor in inputs.items()}, item_table=table.to(device)
+        )
     return user[0].cpu().numpy()
 
 
@@ -236,7 +248,7 @@ def _reasons_add(
     titles: dict[int, str],
     preferred_category_ids: set[int],
 ) -> None:
-    """"Because you viewed …" where an item of the history is close to the pick in the item tower's space."""
+    """ "Because you viewed …" where an item of the history is close to the pick in the item tower's space."""
     if picked and history:
         positions: dict[int, int] = {}
         for index, (pk, *_) in enumerate(history):
@@ -253,7 +265,9 @@ def _reasons_add(
             best = int(np.argmax(similarity))
             if similarity[best] >= settings.RECOMMENDER["REASON_MIN_SIMILARITY"]:
                 pk, kind, *_ = history[best]
-                recommendation.reason = f"Because you {REASON_VERBS.get(kind, 'viewed')} {titles.get(pk, 'a similar item')}"
+                recommendation.reason = (
+                    f"Because you {REASON_VERBS.get(kind, 'viewed')} {titles.get(pk, 'a similar item')}"
+                )
     for recommendation in picked:
         if not recommendation.reason and recommendation.product.category_id in preferred_category_ids:
             recommendation.reason = f"From {recommendation.product.category.name}, one of your picks"
@@ -275,14 +289,16 @@ def product_similar(*, product: Product, k: int = 6) -> SimilarItems:
         else None
     )
     if vector is not None:
-        queryset = ItemVector.objects.filter(version_id=version_id, product__is_active=True, product__stock__gt=0).exclude(
-            product=product
-        )
+        queryset = ItemVector.objects.filter(
+            version_id=version_id, product__is_active=True, product__stock__gt=0
+        ).exclude(product=product)
         nearest = vector_nearest(queryset=queryset, field="vector", vector=vector, k=k, filtered=True, key="product_id")
         source = "model"
     elif product.text_embedding is not None:
         queryset = _available_products().exclude(pk=product.pk).exclude(text_embedding=None)
-        nearest = vector_nearest(queryset=queryset, field="text_embedding", vector=product.text_embedding, k=k, filtered=True)
+        nearest = vector_nearest(
+            queryset=queryset, field="text_embedding", vector=product.text_embedding, k=k, filtered=True
+        )
         source = "text"
     else:
         return SimilarItems(products=[], source="")
@@ -292,7 +308,9 @@ def product_similar(*, product: Product, k: int = 6) -> SimilarItems:
 
 def product_also_bought(*, product: Product, k: int = 6) -> list[Product]:
     """Other products bought by the shoppers who bought this one, most shared buyers first."""
-    buyers = Interaction.objects.filter(product=product, kind=Interaction.Kind.PURCHASE, user__isnull=False).values("user_id")
+    buyers = Interaction.objects.filter(product=product, kind=Interaction.Kind.PURCHASE, user__isnull=False).values(
+        "user_id"
+    )
     return list(
         _available_products()
         .exclude(pk=product.pk)
@@ -304,7 +322,9 @@ def product_also_bought(*, product: Product, k: int = 6) -> list[Product]:
 
 def onboarding_round_products(*, user_id: int, exclude_ids: set[int], k: int) -> list[Product]:
     """Products to like in an onboarding round: the model's picks once there are likes, else trending in the chosen categories."""
-    liked = set(Interaction.objects.filter(user_id=user_id, kind=Interaction.Kind.RATING).values_list("product_id", flat=True))
+    liked = set(
+        Interaction.objects.filter(user_id=user_id, kind=Interaction.Kind.RATING).values_list("product_id", flat=True)
+    )
     excluded = set(exclude_ids) | liked
     if liked:
         result = user_recommendations(user_id=user_id, k=k * 3)
@@ -315,7 +335,9 @@ def onboarding_round_products(*, user_id: int, exclude_ids: set[int], k: int) ->
             excluded |= {product.pk for product in picks}
             return picks + trending_products(k=k - len(picks), exclude_ids=excluded)
     chosen = list(
-        CustomerProfile.objects.filter(user_id=user_id).exclude(preferred_categories=None).values_list("preferred_categories", flat=True)
+        CustomerProfile.objects.filter(user_id=user_id)
+        .exclude(preferred_categories=None)
+        .values_list("preferred_categories", flat=True)
     )
     per_category = [trending_products(k=k, exclude_ids=excluded, category_ids=[category]) for category in chosen]
     interleaved = [product for row in zip_longest(*per_category) for product in row if product is not None]

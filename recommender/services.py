@@ -98,11 +98,16 @@ def model_version_embed(*, version: ModelVersion) -> int:
     """Write the item tower's vector of every active product for `version` (replacing any it had)."""
     loaded = model_artifact_load(name=version.artifact, version_id=version.pk)
     items = item_rows_load()
-    vectors = item_table(model=loaded.model, items=loaded.item_tensors(items=items), batch_size=EMBED_BATCH).cpu().numpy()
+    vectors = (
+        item_table(model=loaded.model, items=loaded.item_tensors(items=items), batch_size=EMBED_BATCH).cpu().numpy()
+    )
     with transaction.atomic():
         ItemVector.objects.filter(version=version).delete()
         ItemVector.objects.bulk_create(
-            (ItemVector(version=version, product_id=item.product_id, vector=vector) for item, vector in zip(items, vectors)),
+            (
+                ItemVector(version=version, product_id=item.product_id, vector=vector)
+                for item, vector in zip(items, vectors)
+            ),
             batch_size=2000,
         )
         version.items = len(items)

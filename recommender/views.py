@@ -30,7 +30,9 @@ def onboarding(request: HttpRequest) -> HttpResponse:
         initial = list(profile.preferred_categories.values_list("pk", flat=True)) if profile else []
         form = OnboardingCategoriesForm(initial={"categories": initial})
     checked = {str(value) for value in (form["categories"].value() or [])}
-    return render(request, "recommender/onboarding_categories.html", {"form": form, "groups": _category_groups(checked=checked)})
+    return render(
+        request, "recommender/onboarding_categories.html", {"form": form, "groups": _category_groups(checked=checked)}
+    )
 
 
 def _category_groups(*, checked: set[str]) -> list[dict]:
@@ -77,7 +79,13 @@ def onboarding_round(request: HttpRequest, round_number: int) -> HttpResponse:
         request.session[f"{SHOWN_SESSION_KEY}_{round_number}"] = [p.pk for p in products]
         request.session[SHOWN_SESSION_KEY] = shown + [p.pk for p in products]
         form = OnboardingLikesForm(shown_ids=[p.pk for p in products])
-    context = {"form": form, "products": products, "round_number": round_number, "rounds": ROUNDS, "last": round_number == ROUNDS}
+    context = {
+        "form": form,
+        "products": products,
+        "round_number": round_number,
+        "rounds": ROUNDS,
+        "last": round_number == ROUNDS,
+    }
     return render(request, "recommender/onboarding_round.html", context)
 
 

@@ -60,5 +60,7 @@ class ReviewSummaryAdmin(admin.ModelAdmin):
 
     @admin.action(description="Queue on the ml workers (skips products whose reviews did not change)")
     def regenerate_queued(self, request, queryset) -> None:
-        queued = sum(summary_enqueue(product_id=product_id) for product_id in queryset.values_list("product_id", flat=True))
+        queued = sum(
+            summary_enqueue(product_id=product_id) for product_id in queryset.values_list("product_id", flat=True)
+        )
         self.message_user(request, f"{queued} products queued (others were queued already or no worker runs).")

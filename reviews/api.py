@@ -54,7 +54,9 @@ class ReviewListCreateAPIView(APIView):
         query.is_valid(raise_exception=True)
         filters = ReviewFilters.from_query(query.validated_data, prefix="")
         ids = aspect_review_ids(summary=review_summary_get(product_id=product.pk), aspect=filters.aspect)
-        reviews = review_list(product_id=product.pk, sort=filters.sort, stars=filters.stars, aspect_review_ids=ids, viewer=request.user)
+        reviews = review_list(
+            product_id=product.pk, sort=filters.sort, stars=filters.stars, aspect_review_ids=ids, viewer=request.user
+        )
         return paginated_response(request=request, view=self, queryset=reviews, serializer_class=self.OutputSerializer)
 
     @extend_schema(
@@ -75,7 +77,9 @@ class ReviewListCreateAPIView(APIView):
             review = review_create(product=product, user=request.user, **serializer.validated_data)
         except ValidationError as error:
             detail = error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
-            code = status.HTTP_409_CONFLICT if getattr(error, "code", "") == "duplicate" else status.HTTP_400_BAD_REQUEST
+            code = (
+                status.HTTP_409_CONFLICT if getattr(error, "code", "") == "duplicate" else status.HTTP_400_BAD_REQUEST
+            )
             return Response(detail, status=code)
         return Response(self.OutputSerializer(review).data, status=status.HTTP_201_CREATED)
 
@@ -104,11 +108,16 @@ class ReviewSummaryAPIView(APIView):
             ]
 
     @extend_schema(
-        responses={200: OutputSerializer, 404: OpenApiResponse(description="No summary yet: `detail` and `review_count`.")}
+        responses={
+            200: OutputSerializer,
+            404: OpenApiResponse(description="No summary yet: `detail` and `review_count`."),
+        }
     )
     def get(self, request: Request, product_id: int) -> Response:
         product = product_get(pk=product_id)
         summary = review_summary_get(product_id=product.pk)
         if summary is None or not summary.generated_at:
-            return Response({"detail": "No summary yet for this product.", "review_count": product.review_count}, status=404)
+            return Response(
+                {"detail": "No summary yet for this product.", "review_count": product.review_count}, status=404
+            )
         return Response(self.OutputSerializer(summary).data)

@@ -69,7 +69,9 @@ NEGATIVE = frozenset(
     sadly huge tiny short too problem problems issue issues defective smell smells snagged unraveled stiff
     """.split()
 )
-NEGATIONS = frozenset({"not", "no", "never", "isn't", "wasn't", "don't", "doesn't", "didn't", "aren't", "weren't", "hardly"})
+NEGATIONS = frozenset(
+    {"not", "no", "never", "isn't", "wasn't", "don't", "doesn't", "didn't", "aren't", "weren't", "hardly"}
+)
 
 
 @dataclass(frozen=True)
@@ -141,13 +143,17 @@ def _candidates(*, reviews: Sequence[ReviewText], excluded: set[str]) -> list[tu
     users: dict[str, set[int]] = {}
     for review in reviews:
         words = _words(review.text)
-        content = [word if word not in STOP_WORDS and word not in excluded and len(word) > 2 else None for word in words]
+        content = [
+            word if word not in STOP_WORDS and word not in excluded and len(word) > 2 else None for word in words
+        ]
         terms = {word for word in content if word}
         terms |= {f"{a} {b}" for a, b in zip(content, content[1:]) if a and b and a != b}
         for term in terms:
             users.setdefault(term, set()).add(review.id)
     minimum = max(2, round(MIN_SHARE * len(reviews)))
-    ranked = sorted(((term, ids) for term, ids in users.items() if len(ids) >= minimum), key=lambda item: (-len(item[1]), item[0]))
+    ranked = sorted(
+        ((term, ids) for term, ids in users.items() if len(ids) >= minimum), key=lambda item: (-len(item[1]), item[0])
+    )
     return ranked[:MAX_CANDIDATES]
 
 
@@ -234,4 +240,3 @@ def _distinct(aspects: list[Aspect]) -> list[Aspect]:
         if not any(words & set(other.name.split()) for other in kept):
             kept.append(aspect)
     return kept
-

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from reviews.aspects import rating_label
-from reviews.summaries import summary_work_prepare, summary_drafts_make, summary_work_build
+from reviews.summaries import summary_drafts_make, summary_work_build, summary_work_prepare
 from shop.models import Product
 
 
@@ -44,7 +44,9 @@ def evaluation_products(*, limit: int | None, product_ids: list[int] | None = No
     return Product.objects.filter(pk__in=ids).select_related("category").order_by("pk")
 
 
-def summaries_evaluate(*, products: QuerySet[Product], progress: Callable[[int], None] = lambda done: None) -> SummaryEvaluation:
+def summaries_evaluate(
+    *, products: QuerySet[Product], progress: Callable[[int], None] = lambda done: None
+) -> SummaryEvaluation:
     started = time.perf_counter()
     batch = settings.REVIEW_SUMMARIES["BATCH_SIZE"]
     products = list(products)

@@ -13,7 +13,12 @@ REVIEW_SORTS = {
     "rating": ("-rating", "-created_at", "-pk"),
     "-rating": ("rating", "-created_at", "-pk"),
 }
-REVIEW_SORT_LABELS = [("newest", "Newest"), ("helpful", "Most helpful"), ("rating", "Highest rating"), ("-rating", "Lowest rating")]
+REVIEW_SORT_LABELS = [
+    ("newest", "Newest"),
+    ("helpful", "Most helpful"),
+    ("rating", "Highest rating"),
+    ("-rating", "Lowest rating"),
+]
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,9 @@ class ReviewsSection:
         from reviews.forms import ReviewForm
 
         review = self.own_review
-        return ReviewForm(initial={"rating": review.rating, "title": review.title, "body": review.body} if review else None)
+        return ReviewForm(
+            initial={"rating": review.rating, "title": review.title, "body": review.body} if review else None
+        )
 
 
 def review_list(
@@ -88,7 +95,9 @@ def review_list(
         if viewer is not None and viewer.is_authenticated
         else Value(False)
     )
-    return reviews.annotate(helpful_count=Count("votes"), voted=voted).order_by(*REVIEW_SORTS.get(sort, REVIEW_SORTS["newest"]))
+    return reviews.annotate(helpful_count=Count("votes"), voted=voted).order_by(
+        *REVIEW_SORTS.get(sort, REVIEW_SORTS["newest"])
+    )
 
 
 def rating_summary(*, product_id: int) -> RatingSummary:
@@ -99,7 +108,10 @@ def rating_summary(*, product_id: int) -> RatingSummary:
     return RatingSummary(
         count=total,
         average=round(average, 1) if average is not None else None,
-        histogram=[(stars, counts.get(stars, 0), round(100 * counts.get(stars, 0) / total) if total else 0) for stars in range(5, 0, -1)],
+        histogram=[
+            (stars, counts.get(stars, 0), round(100 * counts.get(stars, 0) / total) if total else 0)
+            for stars in range(5, 0, -1)
+        ],
     )
 
 
@@ -129,7 +141,9 @@ def reviews_section_get(*, product_id: int, query, viewer: AbstractBaseUser | An
     ids = aspect_review_ids(summary=summary, aspect=filters.aspect)
     if ids is None and filters.aspect:
         filters = ReviewFilters(sort=filters.sort, stars=filters.stars, page=filters.page)
-    reviews = review_list(product_id=product_id, sort=filters.sort, stars=filters.stars, aspect_review_ids=ids, viewer=viewer)
+    reviews = review_list(
+        product_id=product_id, sort=filters.sort, stars=filters.stars, aspect_review_ids=ids, viewer=viewer
+    )
     return ReviewsSection(
         product_id=product_id,
         ratings=rating_summary(product_id=product_id),

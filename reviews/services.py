@@ -71,7 +71,9 @@ def review_change_propagate(*, product_ids: Iterable[int]) -> None:
 
 
 @transaction.atomic
-def review_create(*, product: Product, user: AbstractBaseUser | AnonymousUser | None, rating: object, title: str = "", body: str = "") -> Review:
+def review_create(
+    *, product: Product, user: AbstractBaseUser | AnonymousUser | None, rating: object, title: str = "", body: str = ""
+) -> Review:
     """A shopper's review of a product: one per shopper and product; it is also their rating interaction."""
     author = _signed_in(user)
     stars = _review_validate(rating=rating, title=title, body=body)
@@ -89,14 +91,18 @@ def review_create(*, product: Product, user: AbstractBaseUser | AnonymousUser | 
                 is_published=settings.REVIEWS["PUBLISH_ON_SUBMIT"],
             )
     except IntegrityError as error:
-        raise ValidationError("You have already reviewed this product; edit your review instead.", code="duplicate") from error
+        raise ValidationError(
+            "You have already reviewed this product; edit your review instead.", code="duplicate"
+        ) from error
     interaction_record(product=product, kind=Interaction.Kind.RATING, user=author, value=stars)
     review_change_propagate(product_ids=[review.product_id])
     return review
 
 
 @transaction.atomic
-def review_update(*, review: Review, user: AbstractBaseUser | AnonymousUser | None, rating: object, title: str = "", body: str = "") -> Review:
+def review_update(
+    *, review: Review, user: AbstractBaseUser | AnonymousUser | None, rating: object, title: str = "", body: str = ""
+) -> Review:
     """The author edits their review; a new rating is a new rating interaction (events are append-only)."""
     author = _signed_in(user)
     if review.author_id != author.pk:

@@ -74,7 +74,10 @@ def summary_work_build(*, product: Product) -> SummaryWork:
 def summary_work_prepare(work: SummaryWork) -> None:
     """Aspects from the reviews (no LLM) and the prompt for the LLM."""
     work.aspects = aspects_compute(
-        reviews=[ReviewText(id=review.pk, rating=review.rating, text=f"{review.title}. {review.body}") for review in work.reviews],
+        reviews=[
+            ReviewText(id=review.pk, rating=review.rating, text=f"{review.title}. {review.body}")
+            for review in work.reviews
+        ],
         excluded_words=[work.product.title, work.product.category_names],
     )
     work.messages = prompt_build(reviews=_prompt_reviews(work.reviews))
@@ -107,7 +110,9 @@ def summary_drafts_make(*, works: Sequence[SummaryWork]) -> list[SummaryDraft]:
             draft.completions.append(result)
             draft.text = summary_clean(text=result.text)
             draft.problems = summary_problems(
-                text=draft.text, reviews=_prompt_reviews(works[index].reviews), forbidden_names=forbidden[works[index].product.pk]
+                text=draft.text,
+                reviews=_prompt_reviews(works[index].reviews),
+                forbidden_names=forbidden[works[index].product.pk],
             )
             if attempt == 0:
                 draft.first_problems = list(draft.problems)
@@ -173,7 +178,9 @@ def _summary_store(*, work: SummaryWork, draft: SummaryDraft) -> ReviewSummary:
             "review_count": len(work.reviews),
             "review_hash": work.review_hash,
             "model_name": completions[-1].model if completions else "",
-            "note": "" if draft.passed else f"The AI summary failed its checks ({'; '.join(draft.problems)[:200]}): aspects only.",
+            "note": ""
+            if draft.passed
+            else f"The AI summary failed its checks ({'; '.join(draft.problems)[:200]}): aspects only.",
             "is_stale": False,
             "error": "",
             "error_at": None,

@@ -5,7 +5,13 @@ from reviews.summaries import summaries_generate, summary_dequeue
 
 
 @shared_task(
-    bind=True, queue="ml", acks_late=True, autoretry_for=(LLMUnavailable,), retry_backoff=30, retry_backoff_max=1800, max_retries=6
+    bind=True,
+    queue="ml",
+    acks_late=True,
+    autoretry_for=(LLMUnavailable,),
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    max_retries=6,
 )
 def review_summary_task(self, product_id: int) -> dict:
     """Idempotent: a product whose published review set is unchanged since its summary is skipped.

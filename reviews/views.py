@@ -18,7 +18,10 @@ def _product(product_id: int) -> Product:
 
 
 def _section_context(request: HttpRequest, product: Product) -> dict:
-    return {"product": product, "section": reviews_section_get(product_id=product.pk, query=request.GET, viewer=request.user)}
+    return {
+        "product": product,
+        "section": reviews_section_get(product_id=product.pk, query=request.GET, viewer=request.user),
+    }
 
 
 @require_GET
@@ -41,7 +44,11 @@ def review_write(request: HttpRequest, product_id: int) -> HttpResponse:
         return _form_response(request, product, form, status=403)
     if form.is_valid():
         review = own_review_get(product_id=product.pk, user=request.user)
-        fields = {"rating": form.cleaned_data["rating"], "title": form.cleaned_data["title"], "body": form.cleaned_data["body"]}
+        fields = {
+            "rating": form.cleaned_data["rating"],
+            "title": form.cleaned_data["title"],
+            "body": form.cleaned_data["body"],
+        }
         try:
             if review is None:
                 review = review_create(product=product, user=request.user, **fields)
@@ -50,7 +57,11 @@ def review_write(request: HttpRequest, product_id: int) -> HttpResponse:
         except ValidationError as error:
             _errors_add(form, error)
         else:
-            note = "Thank you: your review is published." if review.is_published else "Thank you: your review appears once it is approved."
+            note = (
+                "Thank you: your review is published."
+                if review.is_published
+                else "Thank you: your review appears once it is approved."
+            )
             if request.htmx:
                 context = _section_context(request, product)
                 context["notice"] = note

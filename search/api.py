@@ -31,7 +31,9 @@ class _CheckboxField(serializers.BooleanField):
 class _PhotoField(serializers.FileField):
     """An uploaded photo, opened: photo_open says what is wrong with any upload, an empty file included."""
 
-    default_error_messages = {name: "Choose a photo to search with." for name in ("required", "invalid", "no_name", "null")}
+    default_error_messages = {
+        name: "Choose a photo to search with." for name in ("required", "invalid", "no_name", "null")
+    }
 
     def __init__(self, **kwargs):
         super().__init__(allow_empty_file=True, **kwargs)
@@ -69,8 +71,12 @@ class _SearchFiltersSerializer(serializers.Serializer):
     max_price = _price_field()
     min_rating = serializers.IntegerField(required=False, min_value=1, max_value=5, error_messages=WHOLE_NUMBER)
     in_stock = _CheckboxField(required=False)
-    age_group = serializers.ChoiceField(choices=Product.AgeGroup.choices, required=False, allow_blank=True, error_messages=CHOICE)
-    colour = serializers.ChoiceField(choices=Product.Colour.choices, required=False, allow_blank=True, error_messages=CHOICE)
+    age_group = serializers.ChoiceField(
+        choices=Product.AgeGroup.choices, required=False, allow_blank=True, error_messages=CHOICE
+    )
+    colour = serializers.ChoiceField(
+        choices=Product.Colour.choices, required=False, allow_blank=True, error_messages=CHOICE
+    )
     sort = serializers.ChoiceField(choices=SORTS, required=False, allow_blank=True, error_messages=CHOICE)
     page = serializers.IntegerField(required=False, min_value=1, max_value=10_000, error_messages=WHOLE_NUMBER)
 
@@ -95,7 +101,10 @@ def _explicit_filters(data: dict) -> dict:
 
 
 def _filters_json(filters: dict) -> dict:
-    return {name: (value.slug if name == "category" else str(value) if not isinstance(value, bool) else value) for name, value in filters.items()}
+    return {
+        name: (value.slug if name == "category" else str(value) if not isinstance(value, bool) else value)
+        for name, value in filters.items()
+    }
 
 
 def _page_body(*, request: Request, result: SearchResult) -> dict:
@@ -128,7 +137,9 @@ class SearchAPIView(APIView):
 
     class FilterSerializer(_SearchFiltersSerializer):
         q = serializers.CharField(required=False, allow_blank=True, default="")
-        parse = serializers.CharField(required=False, allow_blank=True, help_text="0: do not read filters from the query text.")
+        parse = serializers.CharField(
+            required=False, allow_blank=True, help_text="0: do not read filters from the query text."
+        )
 
         def validate_q(self, query: str) -> str:
             # Longer text adds nothing the encoders would read (they stop at 256 tokens) and costs the full-text parser.
@@ -159,10 +170,12 @@ class SearchAPIView(APIView):
         next = serializers.URLField(allow_null=True)
         previous = serializers.URLField(allow_null=True)
         query = serializers.CharField()
-        ranked_text = serializers.CharField(help_text="The text that was ranked: the query, or its spelling correction.")
+        ranked_text = serializers.CharField(
+            help_text="The text that was ranked: the query, or its spelling correction."
+        )
         corrected = serializers.CharField(allow_null=True)
         filters = serializers.DictField(help_text="Every filter applied, from the fields or read from the query.")
-        filters_from_query = serializers.DictField(help_text="The filters read from the query text (\"under $50\").")
+        filters_from_query = serializers.DictField(help_text='The filters read from the query text ("under $50").')
         suggestions = serializers.ListField(child=serializers.CharField())
         facets = serializers.DictField()
         results = HitSerializer(many=True)
@@ -184,7 +197,9 @@ class SearchAPIView(APIView):
             page_number=data.get("page") or 1,
             parse=data.get("parse") != "0",
         )
-        return Response(self.OutputSerializer(_page_body(request=request, result=result), context={"request": request}).data)
+        return Response(
+            self.OutputSerializer(_page_body(request=request, result=result), context={"request": request}).data
+        )
 
 
 class ImageSearchAPIView(APIView):
@@ -221,5 +236,10 @@ class ImageSearchAPIView(APIView):
                 page_number=data.get("page") or 1,
             )
         except EncoderUnavailable as error:
-            return Response({"errors": {"photo": [f"Photo search is unavailable: {error}"]}}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
-        return Response(self.OutputSerializer(_page_body(request=request, result=result), context={"request": request}).data)
+            return Response(
+                {"errors": {"photo": [f"Photo search is unavailable: {error}"]}},
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            )
+        return Response(
+            self.OutputSerializer(_page_body(request=request, result=result), context={"request": request}).data
+        )

@@ -97,13 +97,20 @@ def products_embed(
         text_todo, image_todo, images = [], [], []
         for product in products:
             text_hash = product_text_hash(product=product)
-            if force or text_hash != product.text_hash or product.text_encoder != text_encoder.name or product.text_embedding is None:
+            if (
+                force
+                or text_hash != product.text_hash
+                or product.text_encoder != text_encoder.name
+                or product.text_embedding is None
+            ):
                 product.text_hash = text_hash
                 text_todo.append(product)
             if image_encoder is None:
                 continue
             image_hash = product_image_hash(product=product)
-            if image_hash and (force or image_hash != product.image_hash or product.image_encoder != image_encoder.name):
+            if image_hash and (
+                force or image_hash != product.image_hash or product.image_encoder != image_encoder.name
+            ):
                 try:
                     with product.image.open("rb") as image_file, Image.open(image_file) as image:
                         images.append(image.convert("RGB"))

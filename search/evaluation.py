@@ -62,7 +62,11 @@ def _scores(*, ranked: list[int], relevant: set[int]) -> tuple[float, float, flo
     dcg = sum(1 / math.log2(i + 2) for i, pk in enumerate(top) if pk in relevant)
     hits = sum(1 for pk in top if pk in relevant)
     first = next((i for i, pk in enumerate(top, start=1) if pk in relevant), None)
-    return (dcg / ideal if ideal else 0.0), (hits / min(CUTOFF, len(relevant)) if relevant else 0.0), (1 / first if first else 0.0)
+    return (
+        (dcg / ideal if ideal else 0.0),
+        (hits / min(CUTOFF, len(relevant)) if relevant else 0.0),
+        (1 / first if first else 0.0),
+    )
 
 
 def configurations(*, weights: dict[str, float], signals: tuple[str, ...]) -> dict[str, dict]:
@@ -78,7 +82,9 @@ def rankings_collect(*, signals: tuple[str, ...]) -> list[tuple[dict, Rankings, 
     collected = []
     for item in evaluation_queries():
         prepared = query_prepare(query=item["query"])
-        rankings = search_rankings(base=prepared.base, text=prepared.ranked_text, filtered=bool(prepared.filters), signals=signals)
+        rankings = search_rankings(
+            base=prepared.base, text=prepared.ranked_text, filtered=bool(prepared.filters), signals=signals
+        )
         collected.append((item, rankings, relevant_ids(spec=item["relevant"])))
     return collected
 
@@ -103,14 +109,18 @@ def search_evaluate(*, collected: list[tuple[dict, Rankings, set[int]]], configu
     return metrics
 
 
-def weights_tune(*, collected: list[tuple[dict, Rankings, set[int]]], signals: tuple[str, ...]) -> tuple[dict[str, float], Metrics]:
+def weights_tune(
+    *, collected: list[tuple[dict, Rankings, set[int]]], signals: tuple[str, ...]
+) -> tuple[dict[str, float], Metrics]:
     """The fusion weights with the best hybrid nDCG@10 on a small grid (semantic fixed at 1)."""
     best: tuple[dict[str, float], Metrics] | None = None
     picture_grid = (0.0, 0.3, 1.0) if "picture" in signals else (0.0,)
     for lexical in (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0):
         for picture in picture_grid:
             weights = {"lexical": lexical, "semantic": 1.0, "picture": picture}
-            metrics = search_evaluate(collected=collected, configuration={"signals": signals, "weights": weights, "exact_first": True})
+            metrics = search_evaluate(
+                collected=collected, configuration={"signals": signals, "weights": weights, "exact_first": True}
+            )
             if best is None or metrics.ndcg > best[1].ndcg + 1e-9:
                 best = (weights, metrics)
     return best

@@ -5,7 +5,13 @@ from django.db.models import Count, Q, QuerySet
 
 from shop.models import Category, Product
 
-PRICE_BUCKETS = ((None, Decimal(25)), (Decimal(25), Decimal(50)), (Decimal(50), Decimal(100)), (Decimal(100), Decimal(250)), (Decimal(250), None))
+PRICE_BUCKETS = (
+    (None, Decimal(25)),
+    (Decimal(25), Decimal(50)),
+    (Decimal(50), Decimal(100)),
+    (Decimal(100), Decimal(250)),
+    (Decimal(250), None),
+)
 
 
 def _bucket_label(low: Decimal | None, high: Decimal | None) -> str:
@@ -28,11 +34,16 @@ def _price_between(*, low: Decimal | None, high: Decimal | None) -> Q:
 def _facets(*, categories, brands, colours, age_groups, prices, rated: dict[int, int], in_stock: int) -> dict:
     """The facet dict the page and the API show, from counts however they were made."""
     category_info = {
-        pk: (slug, name) for pk, slug, name in Category.objects.filter(pk__in=[pk for pk, _ in categories]).values_list("pk", "slug", "name")
+        pk: (slug, name)
+        for pk, slug, name in Category.objects.filter(pk__in=[pk for pk, _ in categories]).values_list(
+            "pk", "slug", "name"
+        )
     }
     colour_labels, age_labels = dict(Product.Colour.choices), dict(Product.AgeGroup.choices)
     return {
-        "categories": [{"slug": category_info[pk][0], "name": category_info[pk][1], "count": n} for pk, n in categories],
+        "categories": [
+            {"slug": category_info[pk][0], "name": category_info[pk][1], "count": n} for pk, n in categories
+        ],
         "brands": [{"value": brand, "count": n} for brand, n in brands],
         "colours": [{"value": value, "name": colour_labels.get(value, value), "count": n} for value, n in colours],
         "age_groups": [{"value": value, "name": age_labels.get(value, value), "count": n} for value, n in age_groups],
@@ -41,7 +52,9 @@ def _facets(*, categories, brands, colours, age_groups, prices, rated: dict[int,
             for index, (low, high) in enumerate(PRICE_BUCKETS)
             if prices[index]
         ],
-        "ratings": [{"value": stars, "name": f"{stars}★ & up", "count": rated[stars]} for stars in (4, 3) if rated[stars]],
+        "ratings": [
+            {"value": stars, "name": f"{stars}★ & up", "count": rated[stars]} for stars in (4, 3) if rated[stars]
+        ],
         "in_stock": in_stock,
     }
 
@@ -49,7 +62,10 @@ def _facets(*, categories, brands, colours, age_groups, prices, rated: dict[int,
 def facets_count(*, products: QuerySet[Product]) -> dict:
     """Facet counts of a whole filtered catalog, counted by the database."""
     totals = products.aggregate(
-        **{f"p{index}": Count("id", filter=_price_between(low=low, high=high)) for index, (low, high) in enumerate(PRICE_BUCKETS)},
+        **{
+            f"p{index}": Count("id", filter=_price_between(low=low, high=high))
+            for index, (low, high) in enumerate(PRICE_BUCKETS)
+        },
         rated4=Count("id", filter=Q(rating_average__gte=4)),
         rated3=Count("id", filter=Q(rating_average__gte=3)),
         in_stock=Count("id", filter=Q(stock__gt=0)),
@@ -73,7 +89,9 @@ def facets_count(*, products: QuerySet[Product]) -> dict:
 
 def facets_of(*, product_ids: list[int]) -> dict:
     """Facet counts of a ranked result set (a few hundred products), counted in one query."""
-    rows = Product.objects.filter(pk__in=product_ids).values_list("category_id", "brand", "colour", "age_group", "price", "rating_average", "stock")
+    rows = Product.objects.filter(pk__in=product_ids).values_list(
+        "category_id", "brand", "colour", "age_group", "price", "rating_average", "stock"
+    )
 
     def top(values, limit: int | None = None) -> list[tuple]:
         return Counter(value for value in values if value != "").most_common(limit)

@@ -6,7 +6,13 @@ from django.core.exceptions import ValidationError
 from shop.models import Category, Product
 
 MAX_QUERY_CHARS = 256
-SORTS = (("relevance", "Best match"), ("price", "Price: low to high"), ("-price", "Price: high to low"), ("rating", "Top rated"), ("newest", "Newest"))
+SORTS = (
+    ("relevance", "Best match"),
+    ("price", "Price: low to high"),
+    ("-price", "Price: high to low"),
+    ("rating", "Top rated"),
+    ("newest", "Newest"),
+)
 FILTER_FIELDS = ("category", "brand", "min_price", "max_price", "min_rating", "in_stock", "age_group", "colour")
 
 
@@ -24,7 +30,9 @@ class SearchForm(forms.Form):
     colour = forms.ChoiceField(required=False, choices=[("", "Any colour"), *Product.Colour.choices])
     sort = forms.ChoiceField(required=False, choices=SORTS)
     page = forms.IntegerField(required=False, min_value=1, max_value=10_000)
-    parse = forms.CharField(required=False, widget=forms.HiddenInput, help_text="0: do not read filters from the query text.")
+    parse = forms.CharField(
+        required=False, widget=forms.HiddenInput, help_text="0: do not read filters from the query text."
+    )
 
     def clean_q(self) -> str:
         # Longer text adds nothing the encoders would read (they stop at 256 tokens) and
@@ -66,4 +74,8 @@ class SearchForm(forms.Form):
 
     def explicit_filters(self) -> dict:
         """The filters the shopper set with controls (not from the query text), without empty ones."""
-        return {name: self.cleaned_data[name] for name in FILTER_FIELDS if self.cleaned_data.get(name) not in (None, "", False)}
+        return {
+            name: self.cleaned_data[name]
+            for name in FILTER_FIELDS
+            if self.cleaned_data.get(name) not in (None, "", False)
+        }

@@ -67,7 +67,9 @@ def query_parse(*, query: str, brands: frozenset[str] = frozenset()) -> ParsedQu
     lowered = text.lower()
     protected = {word for brand in brands if brand in lowered for word in brand.split()}
     words = text.split()
-    colours = [word for word in words if word.lower().strip(",.") in COLOURS and word.lower().strip(",.") not in protected]
+    colours = [
+        word for word in words if word.lower().strip(",.") in COLOURS and word.lower().strip(",.") not in protected
+    ]
     if len(colours) == 1:
         colour = colours[0].lower().strip(",.")
         filters["colour"] = "grey" if colour == "gray" else colour

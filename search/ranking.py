@@ -52,7 +52,11 @@ def lexical_rank(*, base: QuerySet, text: str, limit: int) -> list[tuple[int, in
     # Below the documents with every word come those with some: with three words or more,
     # at least two of them, which keeps long queries from ranking half the catalog.
     content = [term for term in terms if term not in STOP_WORDS] or terms
-    groups = [f"{a} {b}" for position, a in enumerate(content) for b in content[position + 1 :]] if len(content) >= 3 else content
+    groups = (
+        [f"{a} {b}" for position, a in enumerate(content) for b in content[position + 1 :]]
+        if len(content) >= 3
+        else content
+    )
     any_word = reduce(or_, (SearchQuery(group, search_type="plain", config="english") for group in groups))
     phrase = text.strip()
     exactness = Case(
@@ -105,7 +109,12 @@ def picture_rank(*, base: QuerySet, text: str, limit: int, filtered: bool) -> li
     with_images = base.filter(image_encoder=image_encoder_name())
     vector = encoder.encode_texts([" ".join(query_terms(text=text))])[0]
     rows = vector_nearest(
-        queryset=with_images, field="image_embedding", vector=vector, k=limit, filtered=filtered, at_least=settings.SEARCH["PAGE_SIZE"]
+        queryset=with_images,
+        field="image_embedding",
+        vector=vector,
+        k=limit,
+        filtered=filtered,
+        at_least=settings.SEARCH["PAGE_SIZE"],
     )
     return [(pk, 1 - distance) for pk, distance in rows]
 

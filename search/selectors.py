@@ -17,8 +17,18 @@ from search.vocabulary import catalog_brands, spelling_correct
 from shop.models import Category, Product
 from shop.selectors import products_filter
 
-SIGNAL_LABELS = {"lexical": "Matches your words", "semantic": "Similar in meaning", "picture": "Looks like it", "photo": "Looks like your photo"}
-ORDERINGS = {"price": ("price", "pk"), "-price": ("-price", "pk"), "rating": (F("rating_average").desc(nulls_last=True), "-review_count", "pk"), "newest": ("-created_at", "pk")}
+SIGNAL_LABELS = {
+    "lexical": "Matches your words",
+    "semantic": "Similar in meaning",
+    "picture": "Looks like it",
+    "photo": "Looks like your photo",
+}
+ORDERINGS = {
+    "price": ("price", "pk"),
+    "-price": ("-price", "pk"),
+    "rating": (F("rating_average").desc(nulls_last=True), "-review_count", "pk"),
+    "newest": ("-created_at", "pk"),
+}
 
 
 @dataclass
@@ -50,14 +60,20 @@ class SearchResult:
         return self.page.paginator.count
 
 
-def _ordered_page(*, ranked: list[tuple[int, float, tuple[str, ...]]], sort: str, page_number: int, page_size: int) -> tuple[Page, list[SearchHit]]:
+def _ordered_page(
+    *, ranked: list[tuple[int, float, tuple[str, ...]]], sort: str, page_number: int, page_size: int
+) -> tuple[Page, list[SearchHit]]:
     ids = [pk for pk, _, _ in ranked]
     if sort in ORDERINGS and ids:
         ids = list(Product.objects.filter(pk__in=ids).order_by(*ORDERINGS[sort]).values_list("pk", flat=True))
     page = Paginator(ids, page_size).get_page(page_number)
     products = Product.objects.select_related("category").in_bulk(list(page.object_list))
     by_id = {pk: (score, signals) for pk, score, signals in ranked}
-    hits = [SearchHit(product=products[pk], score=by_id[pk][0], signals=by_id[pk][1]) for pk in page.object_list if pk in products]
+    hits = [
+        SearchHit(product=products[pk], score=by_id[pk][0], signals=by_id[pk][1])
+        for pk in page.object_list
+        if pk in products
+    ]
     return page, hits
 
 
@@ -68,7 +84,9 @@ def category_suggestions(*, text: str, limit: int = 3) -> list[Category]:
         return []
     encoder = text_encoder_get()
     names = tuple(category.names_path for category in categories)
-    vectors = loaded_get(key="search.category_vectors", version=(encoder.name, names), load=lambda: encoder.encode(list(names)))
+    vectors = loaded_get(
+        key="search.category_vectors", version=(encoder.name, names), load=lambda: encoder.encode(list(names))
+    )
     scores = vectors @ encoder.encode([text], queries=True)[0]
     return [categories[i] for i in scores.argsort()[::-1][:limit]]
 
@@ -118,9 +136,13 @@ def search_rankings(*, base: QuerySet, text: str, filtered: bool, signals: tuple
     if "lexical" in signals:
         by_signal["lexical"] = [pk for pk, _ in lexical]
     if "semantic" in signals:
-        by_signal["semantic"] = [pk for pk, _ in semantic_rank(base=base, text=text, limit=vector_limit, filtered=filtered)]
+        by_signal["semantic"] = [
+            pk for pk, _ in semantic_rank(base=base, text=text, limit=vector_limit, filtered=filtered)
+        ]
     if "picture" in signals:
-        by_signal["picture"] = [pk for pk, _ in picture_rank(base=base, text=text, limit=vector_limit, filtered=filtered)]
+        by_signal["picture"] = [
+            pk for pk, _ in picture_rank(base=base, text=text, limit=vector_limit, filtered=filtered)
+        ]
     return Rankings(by_signal=by_signal, exact={pk: exactness for pk, exactness in lexical if exactness})
 
 
@@ -132,7 +154,9 @@ def rankings_combine(*, rankings: Rankings, weights: dict[str, float]) -> list[t
     return [(pk, score, tuple(name for name in rankings.by_signal if pk in members[name])) for pk, score in fused]
 
 
-def search_rank(*, base: QuerySet, text: str, filtered: bool, signals: tuple[str, ...]) -> list[tuple[int, float, tuple[str, ...]]]:
+def search_rank(
+    *, base: QuerySet, text: str, filtered: bool, signals: tuple[str, ...]
+) -> list[tuple[int, float, tuple[str, ...]]]:
     rankings = search_rankings(base=base, text=text, filtered=filtered, signals=signals)
     return rankings_combine(rankings=rankings, weights=settings.SEARCH["WEIGHTS"])
 
@@ -191,7 +215,9 @@ def product_search(
     prepared = query_prepare(query=query, filters=filters, parse=parse)
     ranked = None
     if query_terms(text=prepared.ranked_text):
-        ranked = search_rank(base=prepared.base, text=prepared.ranked_text, filtered=bool(prepared.filters), signals=signals)
+        ranked = search_rank(
+            base=prepared.base, text=prepared.ranked_text, filtered=bool(prepared.filters), signals=signals
+        )
     return search_result_build(
         query=query, prepared=prepared, ranked=ranked, sort=sort, page_number=page_number, page_size=page_size
     )
@@ -203,9 +229,13 @@ def product_image_search(
     """Products whose pictures are nearest to a (validated) photo. Raises EncoderUnavailable without weights."""
     encoder = image_encoder_get()
     effective = filters or {}
-    base = products_filter(products=Product.objects.filter(is_active=True, image_encoder=image_encoder_name()), filters=effective)
+    base = products_filter(
+        products=Product.objects.filter(is_active=True, image_encoder=image_encoder_name()), filters=effective
+    )
     vector = encoder.encode_images([image])[0]
-    rows = vector_nearest(queryset=base, field="image_embedding", vector=vector, k=settings.SEARCH["CANDIDATES"], filtered=bool(effective))
+    rows = vector_nearest(
+        queryset=base, field="image_embedding", vector=vector, k=settings.SEARCH["CANDIDATES"], filtered=bool(effective)
+    )
     # A photo has no words: nothing is parsed, corrected or highlighted.
     prepared = PreparedQuery(text="", parsed_filters={}, filters=effective, base=base, corrected=None)
     ranked = [(pk, 1 - distance, ("photo",)) for pk, distance in rows]
@@ -233,7 +263,9 @@ def filter_chips(*, result: SearchResult) -> list[dict]:
     chips = []
     for name, value in result.filters.items():
         remaining = {k: v for k, v in result.filters.items() if k != name}
-        chips.append({"name": name, "label": labels[name](value), "params": filter_params(text=result.text, filters=remaining)})
+        chips.append(
+            {"name": name, "label": labels[name](value), "params": filter_params(text=result.text, filters=remaining)}
+        )
     return chips
 
 
@@ -248,4 +280,3 @@ def filter_params(*, text: str, filters: dict) -> dict:
         else:
             params[name] = str(value)
     return params
-

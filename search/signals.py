@@ -12,7 +12,9 @@ def product_saved(*, instance: Product, raw: bool = False, **_) -> None:
     """After the write commits, embed a product whose text or image is new to its vectors."""
     if raw:
         return
-    text_changed = product_text_hash(product=instance) != instance.text_hash or instance.text_encoder != text_encoder_name()
+    text_changed = (
+        product_text_hash(product=instance) != instance.text_hash or instance.text_encoder != text_encoder_name()
+    )
     image_changed = bool(instance.image) and (
         product_image_hash(product=instance) != instance.image_hash or instance.image_encoder != image_encoder_name()
     )

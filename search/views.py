@@ -13,7 +13,10 @@ def _context(*, form: SearchForm, result=None, error: str = "", photo: bool = Fa
     context["image_search_unavailable"] = image_encoder_status()
     if result is not None:
         context["chips"] = filter_chips(result=result)
-        context["params"] = {**filter_params(text=result.text, filters=result.filters), "sort": form.cleaned_data.get("sort") or ""}
+        context["params"] = {
+            **filter_params(text=result.text, filters=result.filters),
+            "sort": form.cleaned_data.get("sort") or "",
+        }
     return context
 
 
@@ -34,9 +37,16 @@ def image_search_page(request: HttpRequest) -> HttpResponse:
         return render(request, "search/search.html", _context(form=form, photo=True), status=400)
     try:
         photo = photo_open(upload=request.FILES.get("photo"))
-        result = product_image_search(image=photo, filters=form.explicit_filters(), sort=form.cleaned_data.get("sort") or "relevance")
+        result = product_image_search(
+            image=photo, filters=form.explicit_filters(), sort=form.cleaned_data.get("sort") or "relevance"
+        )
     except PhotoRejected as error:
         return render(request, "search/search.html", _context(form=form, error=str(error), photo=True), status=400)
     except EncoderUnavailable as error:
-        return render(request, "search/search.html", _context(form=form, error=f"Photo search is unavailable: {error}", photo=True), status=503)
+        return render(
+            request,
+            "search/search.html",
+            _context(form=form, error=f"Photo search is unavailable: {error}", photo=True),
+            status=503,
+        )
     return render(request, "search/search.html", _context(form=form, result=result, photo=True))

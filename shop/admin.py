@@ -27,7 +27,12 @@ class CategoryAdmin(admin.ModelAdmin):
 
     @admin.display(description="Category", ordering="path")
     def indented_name(self, category: Category) -> str:
-        return format_html('<span style="padding-left:{}em">{}{}</span>', 1.5 * category.depth, "└ " if category.depth else "", category.name)
+        return format_html(
+            '<span style="padding-left:{}em">{}{}</span>',
+            1.5 * category.depth,
+            "└ " if category.depth else "",
+            category.name,
+        )
 
     @admin.display(description="Products", ordering="product_total")
     def product_count(self, category: Category) -> int:
@@ -97,7 +102,9 @@ class ProductAdmin(admin.ModelAdmin):
 
         ids = list(queryset.values_list("pk", flat=True))
         transaction.on_commit(lambda: products_embed_task.delay(ids))
-        self.message_user(request, f"{len(ids)} products queued for embedding on the ml queue; unchanged ones are skipped.")
+        self.message_user(
+            request, f"{len(ids)} products queued for embedding on the ml queue; unchanged ones are skipped."
+        )
 
 
 @admin.register(CustomerProfile)
@@ -188,7 +195,21 @@ class OrderAdmin(admin.ModelAdmin):
     )
     fieldsets = (
         (None, {"fields": ("number", "user", "status", "created_at")}),
-        ("Shipping", {"fields": ("full_name", "email", "phone", "address_line1", "address_line2", "postal_code", "city", "country")}),
+        (
+            "Shipping",
+            {
+                "fields": (
+                    "full_name",
+                    "email",
+                    "phone",
+                    "address_line1",
+                    "address_line2",
+                    "postal_code",
+                    "city",
+                    "country",
+                )
+            },
+        ),
         ("Payment", {"fields": ("payment_method", "payment_reference", "subtotal", "shipping", "total")}),
     )
 

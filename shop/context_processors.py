@@ -10,6 +10,7 @@ def navigation(request: HttpRequest) -> dict:
 
 def cart(request: HttpRequest) -> dict:
     """The header's cart count, counted only when a page shows it."""
+
     def count() -> int:
         session = getattr(request, "session", None)
         cart_id = session.get(CART_SESSION_KEY) if session is not None else None

@@ -12,11 +12,17 @@ from shop.validators import phone_validate, postal_code_validate
 
 
 class SignupForm(forms.Form):
-    email = forms.EmailField(max_length=150, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}))
+    email = forms.EmailField(
+        max_length=150, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+    )
     first_name = forms.CharField(label="First name (optional)", max_length=150, required=False)
     last_name = forms.CharField(label="Last name (optional)", max_length=150, required=False)
-    password1 = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    password2 = forms.CharField(label="Password again", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password1 = forms.CharField(
+        label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label="Password again", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
@@ -31,7 +37,9 @@ class SignupForm(forms.Form):
         if first and second and first != second:
             self.add_error("password2", "The two passwords differ.")
         elif first:
-            probe = get_user_model()(username=data.get("email", ""), email=data.get("email", ""), first_name=data.get("first_name", ""))
+            probe = get_user_model()(
+                username=data.get("email", ""), email=data.get("email", ""), first_name=data.get("first_name", "")
+            )
             try:
                 password_validation.validate_password(first, probe)
             except ValidationError as error:
@@ -112,10 +120,16 @@ class CheckoutForm(forms.Form):
     postal_code = forms.CharField(label="Postal code", max_length=20, strip=False, validators=[postal_code_validate])
     country = forms.CharField(max_length=100)
     phone = forms.CharField(
-        label="Phone (optional, for the courier)", max_length=30, required=False, strip=False, validators=[phone_validate]
+        label="Phone (optional, for the courier)",
+        max_length=30,
+        required=False,
+        strip=False,
+        validators=[phone_validate],
     )
     payment_method = forms.ChoiceField(widget=forms.RadioSelect)
-    idempotency_key = forms.UUIDField(widget=forms.HiddenInput, error_messages={"invalid": "Reload the checkout page and try again."})
+    idempotency_key = forms.UUIDField(
+        widget=forms.HiddenInput, error_messages={"invalid": "Reload the checkout page and try again."}
+    )
     signature = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
     def __init__(self, *args, **kwargs):
@@ -126,4 +140,8 @@ class CheckoutForm(forms.Form):
         self.fields["idempotency_key"].initial = uuid.uuid4()
 
     def address(self) -> dict[str, str]:
-        return {name: value for name, value in self.cleaned_data.items() if name not in ("payment_method", "idempotency_key", "signature")}
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name not in ("payment_method", "idempotency_key", "signature")
+        }

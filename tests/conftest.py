@@ -52,6 +52,7 @@ def demo_catalog(django_db_setup, django_db_blocker):
             clothing_wheel=settings.DEMO_CLOTHING_WHEEL,
         )
 
+
 @pytest.fixture(scope="session")
 def trained_recommender(demo_catalog, django_db_blocker):
     """One full run of the training pipeline on the demo shop; its model is live for the tests that read it."""

@@ -230,9 +230,18 @@ RECOMMENDER_TRAINING = {
     # MovieLens histories are long (a median of 49 training ratings) and its items have no text:
     # wider id features, a batch-normalised history, a stronger popularity correction and an
     # annealed learning rate over 15 epochs (80 s on 2 cores).
-    "movielens-100k": {"epochs": 15, "batch_size": 1024, "temperature": 0.15, "logq_weight": 1.6, "history_keep": 0.6,
-                       "history_norm": True, "use_text": False, "feature_dimensions": 64, "hidden": 256,
-                       "learning_rate_decay": True},
+    "movielens-100k": {
+        "epochs": 15,
+        "batch_size": 1024,
+        "temperature": 0.15,
+        "logq_weight": 1.6,
+        "history_keep": 0.6,
+        "history_norm": True,
+        "use_text": False,
+        "feature_dimensions": 64,
+        "hidden": 256,
+        "learning_rate_decay": True,
+    },
 }
 
 # The shop's own model is trained with the "demo" settings above, on events before the last

@@ -19,4 +19,9 @@ def similar_items(product: Product, k: int = 6) -> dict:
 
 @register.inclusion_tag("recommender/_product_row.html")
 def also_bought(product: Product, k: int = 6) -> dict:
-    return {"title": "Customers also bought", "products": product_also_bought(product=product, k=k), "note": "", "section_id": "also-bought"}
+    return {
+        "title": "Customers also bought",
+        "products": product_also_bought(product=product, k=k),
+        "note": "",
+        "section_id": "also-bought",
+    }

@@ -11,7 +11,9 @@ WORD = re.compile(r"(\w+)", re.UNICODE)
 
 def _matches(word: str, terms: list[str]) -> bool:
     lowered = word.lower()
-    return any(len(term) >= 2 and (lowered.startswith(term[: max(3, len(term) - 2)]) or lowered == term) for term in terms)
+    return any(
+        len(term) >= 2 and (lowered.startswith(term[: max(3, len(term) - 2)]) or lowered == term) for term in terms
+    )
 
 
 @register.simple_tag

@@ -64,7 +64,9 @@ class CategoryListAPIView(APIView):
 
     @extend_schema(responses=OutputSerializer(many=True))
     def get(self, request: Request) -> Response:
-        return paginated_response(request=request, view=self, queryset=category_list(), serializer_class=self.OutputSerializer)
+        return paginated_response(
+            request=request, view=self, queryset=category_list(), serializer_class=self.OutputSerializer
+        )
 
 
 class ProductDetailAPIView(APIView):
@@ -80,8 +82,24 @@ class ProductDetailAPIView(APIView):
         class Meta:
             model = Product
             fields = [
-                "id", "sku", "slug", "title", "description", "brand", "category", "price", "stock", "in_stock",
-                "colour", "material", "size", "age_group", "rating_average", "review_count", "image", "url",
+                "id",
+                "sku",
+                "slug",
+                "title",
+                "description",
+                "brand",
+                "category",
+                "price",
+                "stock",
+                "in_stock",
+                "colour",
+                "material",
+                "size",
+                "age_group",
+                "rating_average",
+                "review_count",
+                "image",
+                "url",
             ]
 
         def get_image(self, product: Product) -> str | None:
@@ -126,7 +144,12 @@ class ProductListAPIView(APIView):
 def _cart_body(request: Request) -> dict:
     cart = shopper_cart_find(user=request.user, session=request.session)
     lines = cart_lines(cart=cart)
-    return {"lines": lines, "item_count": cart_item_count(cart=cart), "total": cart_total(lines=lines), "signature": cart_signature(lines=lines)}
+    return {
+        "lines": lines,
+        "item_count": cart_item_count(cart=cart),
+        "total": cart_total(lines=lines),
+        "signature": cart_signature(lines=lines),
+    }
 
 
 class CartAPIView(APIView):
@@ -155,7 +178,9 @@ class CartAPIView(APIView):
         lines = LineSerializer(many=True)
         item_count = serializers.IntegerField()
         total = serializers.DecimalField(max_digits=12, decimal_places=2)
-        signature = serializers.CharField(help_text="Send it with POST /api/orders/ to confirm these prices and quantities.")
+        signature = serializers.CharField(
+            help_text="Send it with POST /api/orders/ to confirm these prices and quantities."
+        )
 
     @extend_schema(responses=OutputSerializer)
     def get(self, request: Request) -> Response:
@@ -168,7 +193,8 @@ class CartLinesAPIView(APIView):
     @extend_schema_serializer(component_name="CartAdd")
     class InputSerializer(serializers.Serializer):
         product = serializers.PrimaryKeyRelatedField(
-            queryset=Product.objects.filter(is_active=True), error_messages={"does_not_exist": "No product with id {pk_value}."}
+            queryset=Product.objects.filter(is_active=True),
+            error_messages={"does_not_exist": "No product with id {pk_value}."},
         )
         quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY, default=1)
 
@@ -218,7 +244,11 @@ class CartLineAPIView(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         change = cart_line_set_quantity(line=line, quantity=serializer.validated_data["quantity"])
-        return Response(self.OutputSerializer({"message": change.message, "clamped": change.clamped, "cart": _cart_body(request)}).data)
+        return Response(
+            self.OutputSerializer(
+                {"message": change.message, "clamped": change.clamped, "cart": _cart_body(request)}
+            ).data
+        )
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, line_id: int) -> Response:
@@ -251,8 +281,23 @@ class OrderDetailAPIView(APIView):
         class Meta:
             model = Order
             fields = [
-                "number", "status", "created_at", "email", "full_name", "address_line1", "address_line2", "city",
-                "postal_code", "country", "phone", "payment_method", "subtotal", "shipping", "total", "lines", "history",
+                "number",
+                "status",
+                "created_at",
+                "email",
+                "full_name",
+                "address_line1",
+                "address_line2",
+                "city",
+                "postal_code",
+                "country",
+                "phone",
+                "payment_method",
+                "subtotal",
+                "shipping",
+                "total",
+                "lines",
+                "history",
             ]
             read_only_fields = fields
 
@@ -277,9 +322,13 @@ class OrderListCreateAPIView(APIView):
         city = serializers.CharField(max_length=100)
         postal_code = serializers.CharField(max_length=20, validators=[postal_code_validate])
         country = serializers.CharField(max_length=100)
-        phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="", validators=[phone_validate])
+        phone = serializers.CharField(
+            max_length=30, required=False, allow_blank=True, default="", validators=[phone_validate]
+        )
         payment_method = serializers.ChoiceField(choices=[], default="manual")
-        idempotency_key = serializers.UUIDField(help_text="A new UUID per checkout; a retry with the same key returns the same order.")
+        idempotency_key = serializers.UUIDField(
+            help_text="A new UUID per checkout; a retry with the same key returns the same order."
+        )
         signature = serializers.CharField(max_length=64, help_text="The cart's signature from GET /api/cart/.")
 
         def __init__(self, *args, **kwargs):
@@ -315,7 +364,9 @@ class OrderListCreateAPIView(APIView):
         except CheckoutError as error:
             return Response({"problems": error.problems}, status=status.HTTP_409_CONFLICT)
         order = order_get(user=request.user, number=result.order.number)
-        return Response(self.OutputSerializer(order).data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+        return Response(
+            self.OutputSerializer(order).data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        )
 
 
 class TokenAPIView(APIView):

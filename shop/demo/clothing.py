@@ -19,24 +19,97 @@ MIN_REVIEWS = 5
 MAX_REVIEWS_PER_PRODUCT = 80
 
 STYLE_WORDS = (
-    "maxi", "midi", "mini", "wrap", "shift", "slip", "tunic", "peplum", "cropped", "wide-leg", "skinny", "bootcut",
-    "flowy", "fitted", "pleated", "ruffled", "embroidered", "lace", "linen", "silk", "velvet", "denim", "knit",
-    "floral", "striped", "printed", "plaid", "polka", "boho", "cozy", "sheer", "belted", "tiered", "sleeveless",
+    "maxi",
+    "midi",
+    "mini",
+    "wrap",
+    "shift",
+    "slip",
+    "tunic",
+    "peplum",
+    "cropped",
+    "wide-leg",
+    "skinny",
+    "bootcut",
+    "flowy",
+    "fitted",
+    "pleated",
+    "ruffled",
+    "embroidered",
+    "lace",
+    "linen",
+    "silk",
+    "velvet",
+    "denim",
+    "knit",
+    "floral",
+    "striped",
+    "printed",
+    "plaid",
+    "polka",
+    "boho",
+    "cozy",
+    "sheer",
+    "belted",
+    "tiered",
+    "sleeveless",
 )
 COLOUR_WORDS = {
-    "black": "black", "white": "white", "ivory": "white", "cream": "beige", "grey": "grey", "gray": "grey",
-    "red": "red", "burgundy": "red", "orange": "orange", "coral": "orange", "yellow": "yellow", "mustard": "yellow",
-    "green": "green", "olive": "green", "blue": "blue", "navy": "navy", "purple": "purple", "pink": "pink",
-    "blush": "pink", "brown": "brown", "tan": "beige", "beige": "beige", "camel": "brown", "gold": "gold",
+    "black": "black",
+    "white": "white",
+    "ivory": "white",
+    "cream": "beige",
+    "grey": "grey",
+    "gray": "grey",
+    "red": "red",
+    "burgundy": "red",
+    "orange": "orange",
+    "coral": "orange",
+    "yellow": "yellow",
+    "mustard": "yellow",
+    "green": "green",
+    "olive": "green",
+    "blue": "blue",
+    "navy": "navy",
+    "purple": "purple",
+    "pink": "pink",
+    "blush": "pink",
+    "brown": "brown",
+    "tan": "beige",
+    "beige": "beige",
+    "camel": "brown",
+    "gold": "gold",
 }
 CLASS_NOUNS = {
-    "Dresses": "Dress", "Knits": "Knit Top", "Blouses": "Blouse", "Sweaters": "Sweater", "Pants": "Pants",
-    "Jeans": "Jeans", "Fine gauge": "Fine-Gauge Sweater", "Skirts": "Skirt", "Jackets": "Jacket", "Outerwear": "Coat",
-    "Shorts": "Shorts", "Lounge": "Lounge Top", "Swim": "Swimsuit", "Sleep": "Sleep Set", "Intimates": "Bralette",
-    "Legwear": "Leggings", "Layering": "Layering Tank", "Trend": "Trend Piece", "Casual bottoms": "Joggers",
+    "Dresses": "Dress",
+    "Knits": "Knit Top",
+    "Blouses": "Blouse",
+    "Sweaters": "Sweater",
+    "Pants": "Pants",
+    "Jeans": "Jeans",
+    "Fine gauge": "Fine-Gauge Sweater",
+    "Skirts": "Skirt",
+    "Jackets": "Jacket",
+    "Outerwear": "Coat",
+    "Shorts": "Shorts",
+    "Lounge": "Lounge Top",
+    "Swim": "Swimsuit",
+    "Sleep": "Sleep Set",
+    "Intimates": "Bralette",
+    "Legwear": "Leggings",
+    "Layering": "Layering Tank",
+    "Trend": "Trend Piece",
+    "Casual bottoms": "Joggers",
     "Chemises": "Chemise",
 }
-FABRIC_FOR_WORD = {"linen": "linen", "silk": "silk", "denim": "denim", "knit": "wool", "velvet": "polyester", "lace": "cotton"}
+FABRIC_FOR_WORD = {
+    "linen": "linen",
+    "silk": "silk",
+    "denim": "denim",
+    "knit": "wool",
+    "velvet": "polyester",
+    "lace": "cotton",
+}
 WORD = re.compile(r"[a-z][a-z-]+")
 
 
@@ -64,7 +137,9 @@ def clothing_dataset_path(*, datasets_dir: Path, wheel_requirement: str) -> Path
 def _title_words(texts: list[str]) -> tuple[str | None, str | None]:
     counts = collections.Counter(word for text in texts for word in WORD.findall(text.lower()))
     style = max(STYLE_WORDS, key=lambda word: (counts[word], word)) if any(counts[w] for w in STYLE_WORDS) else None
-    colour_word = max(COLOUR_WORDS, key=lambda word: (counts[word], word)) if any(counts[w] for w in COLOUR_WORDS) else None
+    colour_word = (
+        max(COLOUR_WORDS, key=lambda word: (counts[word], word)) if any(counts[w] for w in COLOUR_WORDS) else None
+    )
     return style, colour_word
 
 
@@ -128,7 +203,9 @@ def clothing_items_build(*, dataset_path: Path, seed: int) -> list[ClothingItem]
                 spec=spec,
                 leaf_name=leaf_name,
                 reviews=tuple(
-                    ClothingReview(title=(r["Title"] or "").strip()[:200], body=r["Review Text"].strip(), rating=int(r["Rating"]))
+                    ClothingReview(
+                        title=(r["Title"] or "").strip()[:200], body=r["Review Text"].strip(), rating=int(r["Rating"])
+                    )
                     for r in kept
                 ),
             )
@@ -138,4 +215,3 @@ def clothing_items_build(*, dataset_path: Path, seed: int) -> list[ClothingItem]
 
 def clothing_leaves(*, items: list[ClothingItem]) -> list[str]:
     return sorted({item.leaf_name for item in items})
-

@@ -71,7 +71,8 @@ def categories_ensure(*, clothing_leaves: list[str]) -> dict[str, int]:
         department_key = leaf_key(department=WOMENS_CLOTHING.name, group="", leaf="")
         nodes.append((department_key, WOMENS_CLOTHING.name, None))
         nodes += [
-            (leaf_key(department=WOMENS_CLOTHING.name, group="", leaf=name), name, department_key) for name in clothing_leaves
+            (leaf_key(department=WOMENS_CLOTHING.name, group="", leaf=name), name, department_key)
+            for name in clothing_leaves
         ]
     ids: dict[str, int] = {}
     used_slugs: set[str] = set()
@@ -157,7 +158,9 @@ def shoppers_ensure(*, tastes: list[ShopperTaste], category_ids: dict[str, int])
     user_ids = dict(User.objects.filter(username__in=usernames).values_list("username", "id"))
     profiles = CustomerProfile.objects.bulk_create(
         [
-            CustomerProfile(user_id=user_ids[tastes[i].username], onboarding_completed=bool(tastes[i].onboarding_leaf_keys))
+            CustomerProfile(
+                user_id=user_ids[tastes[i].username], onboarding_completed=bool(tastes[i].onboarding_leaf_keys)
+            )
             for i in new_indices
         ],
         batch_size=BATCH,
@@ -249,7 +252,11 @@ def clothing_reviews_write(
             )
             ratings.append(
                 Interaction(
-                    user_id=user_ids[username], product_id=product_id, kind="rating", value=review.rating, created_at=written
+                    user_id=user_ids[username],
+                    product_id=product_id,
+                    kind="rating",
+                    value=review.rating,
+                    created_at=written,
                 )
             )
     Review.objects.bulk_create(reviews, batch_size=BATCH)
@@ -278,7 +285,9 @@ def demo_seed(
         try:
             path = clothing_dataset_path(datasets_dir=datasets_dir, wheel_requirement=clothing_wheel)
             items = clothing_items_build(dataset_path=path, seed=seed)
-            report.clothing_note = f"Women's clothing: {len(items)} products with {sum(len(i.reviews) for i in items):,} real reviews."
+            report.clothing_note = (
+                f"Women's clothing: {len(items)} products with {sum(len(i.reviews) for i in items):,} real reviews."
+            )
         except (DatasetUnavailable, OSError) as error:
             report.clothing_note = f"Women's clothing skipped: the reviews data set could not be fetched ({error})."
         log(report.clothing_note)

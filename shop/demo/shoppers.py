@@ -15,13 +15,69 @@ import numpy as np
 from shop.demo.catalog import TIERS, ProductSpec
 
 FIRST_NAMES = (
-    "Ava", "Ben", "Chloe", "Daniel", "Elena", "Farid", "Grace", "Hugo", "Isla", "Jonas", "Kira", "Liam", "Maya",
-    "Noah", "Olivia", "Pavel", "Quinn", "Rosa", "Samir", "Tara", "Umar", "Vera", "Wei", "Ximena", "Yusuf", "Zoe",
-    "Amara", "Bruno", "Carmen", "Dev", "Emil", "Fatima", "Gabriel", "Hana", "Ivan", "Julia", "Kenji", "Lena",
+    "Ava",
+    "Ben",
+    "Chloe",
+    "Daniel",
+    "Elena",
+    "Farid",
+    "Grace",
+    "Hugo",
+    "Isla",
+    "Jonas",
+    "Kira",
+    "Liam",
+    "Maya",
+    "Noah",
+    "Olivia",
+    "Pavel",
+    "Quinn",
+    "Rosa",
+    "Samir",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Wei",
+    "Ximena",
+    "Yusuf",
+    "Zoe",
+    "Amara",
+    "Bruno",
+    "Carmen",
+    "Dev",
+    "Emil",
+    "Fatima",
+    "Gabriel",
+    "Hana",
+    "Ivan",
+    "Julia",
+    "Kenji",
+    "Lena",
 )
 LAST_NAMES = (
-    "Smith", "Garcia", "Nguyen", "Müller", "Rossi", "Kowalski", "Okafor", "Silva", "Tanaka", "Dubois", "Larsen",
-    "Haddad", "Petrov", "Jensen", "Novak", "Costa", "Ahmed", "Brown", "Kim", "Fischer", "Moreau", "Singh", "Lopez",
+    "Smith",
+    "Garcia",
+    "Nguyen",
+    "Müller",
+    "Rossi",
+    "Kowalski",
+    "Okafor",
+    "Silva",
+    "Tanaka",
+    "Dubois",
+    "Larsen",
+    "Haddad",
+    "Petrov",
+    "Jensen",
+    "Novak",
+    "Costa",
+    "Ahmed",
+    "Brown",
+    "Kim",
+    "Fischer",
+    "Moreau",
+    "Singh",
+    "Lopez",
 )
 KIDS_DEPARTMENT_SLUGS = ("kids-baby", "toys-games")
 DEMO_USERNAME = "demo"
@@ -77,9 +133,7 @@ def shopper_tastes_build(*, seed: int, count: int, specs: list[ProductSpec]) -> 
         for department in chosen:
             pool = sorted(leaves_by_department[department])
             leaf_keys += rng.sample(pool, k=min(len(pool), rng.randint(1, 3)))
-        brands = tuple(
-            sorted({rng.choice(sorted(brands_by_department[d])) for d in chosen for _ in range(2)})
-        )
+        brands = tuple(sorted({rng.choice(sorted(brands_by_department[d])) for d in chosen for _ in range(2)}))
         onboarding = tuple(rng.sample(leaf_keys, k=min(3, len(leaf_keys)))) if index == 0 or rng.random() < 0.6 else ()
         tastes.append(
             ShopperTaste(
@@ -150,7 +204,9 @@ def interactions_simulate(
                 if rng.random() < 0.35:
                     stars = round(3.6 + 0.6 * appeal[product] + 0.3 * (affinity > 1) + rng.gauss(0, 0.8))
                     rating_moment = max(0.0, moment - rng.uniform(1, 14))
-                    events.append(SimulatedEvent(shopper, product, "rating", float(min(5, max(1, stars))), 1, rating_moment))
+                    events.append(
+                        SimulatedEvent(shopper, product, "rating", float(min(5, max(1, stars))), 1, rating_moment)
+                    )
     return events
 
 
@@ -164,16 +220,20 @@ def preference_signal_measure(*, tastes: list[ShopperTaste], category_ids: dict[
     from shop.models import Interaction, Product
 
     preferred = {t.username: {category_ids[k] for k in t.leaf_keys if k in category_ids} for t in tastes}
-    purchases = Interaction.objects.filter(kind=Interaction.Kind.PURCHASE, user__username__in=list(preferred)).values_list(
-        "user__username", "product__category_id"
-    )
+    purchases = Interaction.objects.filter(
+        kind=Interaction.Kind.PURCHASE, user__username__in=list(preferred)
+    ).values_list("user__username", "product__category_id")
     total = hits = 0
     for username, category_id in purchases.iterator(chunk_size=5000):
         total += 1
         hits += category_id in preferred[username]
-    per_category = dict(Product.objects.values_list("category_id").annotate(n=Count("id")).values_list("category_id", "n"))
+    per_category = dict(
+        Product.objects.values_list("category_id").annotate(n=Count("id")).values_list("category_id", "n")
+    )
     products = sum(per_category.values())
     if not total or not products:
         return 0.0, 0.0
-    random_share = sum(sum(per_category.get(c, 0) for c in cats) for cats in preferred.values()) / (len(preferred) * products)
+    random_share = sum(sum(per_category.get(c, 0) for c in cats) for cats in preferred.values()) / (
+        len(preferred) * products
+    )
     return hits / total, random_share

@@ -37,25 +37,6 @@ class Category(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def get_absolute_url(self) -> str:
-        return reverse("shop:category", kwargs={"slug": self.slug})
-
-    def clean(self) -> None:
-        ancestor = self.parent
-        while ancestor is not None:
-            if self.pk is not None and ancestor.pk == self.pk:
-                raise ValidationError({"parent": "A category cannot be placed under itself or one of its subcategories."})
-            ancestor = ancestor.parent
-
-    @property
-    def names_path(self) -> str:
-        """"Electronics › Audio › Headphones": what products of this category are searchable by."""
-        names, node = [], self
-        while node is not None:
-            names.append(node.name)
-            node = node.parent
-        return " › ".join(reversed(names))
-
     def save(self, *args, **kwargs) -> None:
         """Derive this node's `path` and `depth` from its parent; `category_save` carries a change down the subtree."""
         # A loop in the tree would make every walk up it (names_path, ancestors) endless, whoever saves.
@@ -63,6 +44,27 @@ class Category(models.Model):
         self.path = f"{self.parent.path}/{self.slug}" if self.parent else self.slug
         self.depth = self.parent.depth + 1 if self.parent else 0
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("shop:category", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        ancestor = self.parent
+        while ancestor is not None:
+            if self.pk is not None and ancestor.pk == self.pk:
+                raise ValidationError(
+                    {"parent": "A category cannot be placed under itself or one of its subcategories."}
+                )
+            ancestor = ancestor.parent
+
+    @property
+    def names_path(self) -> str:
+        """ "Electronics › Audio › Headphones": what products of this category are searchable by."""
+        names, node = [], self
+        while node is not None:
+            names.append(node.name)
+            node = node.parent
+        return " › ".join(reversed(names))
 
 
 class Product(models.Model):
@@ -185,13 +187,13 @@ class Product(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args, **kwargs) -> None:
+        self.category_names = self.category.names_path
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("shop:product", kwargs={"slug": self.slug})
 
     @property
     def in_stock(self) -> bool:
         return self.stock > 0
-
-    def save(self, *args, **kwargs) -> None:
-        self.category_names = self.category.names_path
-        super().save(*args, **kwargs)

@@ -7,7 +7,11 @@ from shop.models import Order
 
 def order_list(*, user: AbstractBaseUser) -> QuerySet[Order]:
     """The shopper's own orders, newest first."""
-    return Order.objects.filter(user=user).annotate(items=Sum("lines__quantity"), line_count=Count("lines")).order_by("-created_at", "-id")
+    return (
+        Order.objects.filter(user=user)
+        .annotate(items=Sum("lines__quantity"), line_count=Count("lines"))
+        .order_by("-created_at", "-id")
+    )
 
 
 def order_get(*, user: AbstractBaseUser, number: str) -> Order:

@@ -17,5 +17,10 @@ def interaction_record(
     if known_user is None and not session_key:
         return None
     return Interaction.objects.create(
-        user=known_user, session_key="" if known_user else session_key, product=product, kind=kind, value=value, quantity=quantity
+        user=known_user,
+        session_key="" if known_user else session_key,
+        product=product,
+        kind=kind,
+        value=value,
+        quantity=quantity,
     )

@@ -92,7 +92,8 @@ def user_authenticate(*, request: HttpRequest | None, username: str, password: s
     if user is None:
         login_failure_record(username=username, address=address)
         raise ValidationError(
-            "Please enter a correct username and password. Note that both fields may be case-sensitive.", code="invalid_login"
+            "Please enter a correct username and password. Note that both fields may be case-sensitive.",
+            code="invalid_login",
         )
     login_success_record(username=username, address=address)
     return user

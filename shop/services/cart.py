@@ -70,7 +70,9 @@ def cart_line_add(
             line.save(update_fields=["quantity", "unit_price"])
         added = fitted - held
         if added > 0:
-            interaction_record(product=product, kind=Interaction.Kind.CART, user=user, session_key=session_key, quantity=added)
+            interaction_record(
+                product=product, kind=Interaction.Kind.CART, user=user, session_key=session_key, quantity=added
+            )
         cart.save(update_fields=["updated_at"])
     clamped = fitted < held + quantity
     if not clamped:

@@ -13,9 +13,9 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.template.loader import render_to_string
 
 from shop.models import Cart, CartLine, Interaction, Order, OrderLine, OrderStatusChange, Product
 from shop.payments import PaymentMethod, payment_methods
@@ -57,7 +57,10 @@ class CheckoutResult:
 
 def cart_signature(*, lines: list[CartLine]) -> str:
     """A digest of what the shopper is shown at checkout: products, quantities and current prices."""
-    text = "|".join(f"{line.product_id}:{line.quantity}:{line.product.price}" for line in sorted(lines, key=lambda line: line.product_id))
+    text = "|".join(
+        f"{line.product_id}:{line.quantity}:{line.product.price}"
+        for line in sorted(lines, key=lambda line: line.product_id)
+    )
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -80,7 +83,9 @@ def _cart_lines_lock(*, cart: Cart) -> list[CartLine]:
         raise CartEmpty(["Your cart is empty."])
     products = {
         product.pk: product
-        for product in Product.objects.select_for_update().filter(pk__in=[line.product_id for line in lines]).order_by("pk")
+        for product in Product.objects.select_for_update()
+        .filter(pk__in=[line.product_id for line in lines])
+        .order_by("pk")
     }
     for line in lines:
         line.product = products[line.product_id]
@@ -111,7 +116,12 @@ def _prices_check(*, lines: list[CartLine], signature: str) -> None:
 
 
 def _order_create(
-    *, user: AbstractBaseUser, lines: list[CartLine], address: dict[str, str], idempotency_key: uuid.UUID, method_code: str
+    *,
+    user: AbstractBaseUser,
+    lines: list[CartLine],
+    address: dict[str, str],
+    idempotency_key: uuid.UUID,
+    method_code: str,
 ) -> Order:
     """The placed order and its lines, at the current prices."""
     subtotal = sum((line.product.price * line.quantity for line in lines), Decimal("0.00"))
@@ -184,7 +194,9 @@ def order_place(
             lines = _cart_lines_lock(cart=cart)
             _stock_check(lines=lines)
             _prices_check(lines=lines, signature=signature)
-            order = _order_create(user=user, lines=lines, address=address, idempotency_key=idempotency_key, method_code=method.code)
+            order = _order_create(
+                user=user, lines=lines, address=address, idempotency_key=idempotency_key, method_code=method.code
+            )
             _stock_take(user=user, lines=lines)
             _order_pay(order=order, method=method)
             cart.lines.all().delete()
@@ -205,7 +217,9 @@ def order_confirmation_send(*, order: Order) -> None:
 
 
 def _status_set(*, order: Order, to_status: str, by: AbstractBaseUser | None, note: str = "") -> None:
-    OrderStatusChange.objects.create(order=order, from_status=order.status, to_status=to_status, changed_by=by, note=note)
+    OrderStatusChange.objects.create(
+        order=order, from_status=order.status, to_status=to_status, changed_by=by, note=note
+    )
     order.status = to_status
     order.save(update_fields=["status", "payment_reference", "updated_at"])
 

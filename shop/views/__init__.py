@@ -21,21 +21,30 @@ HOME_PICKS = 12
 
 def home(request: HttpRequest) -> HttpResponse:
     page = Paginator(product_list(sort="newest"), PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
-    recommendations = user_recommendations(user_id=request.user.pk if request.user.is_authenticated else None, k=HOME_PICKS)
+    recommendations = user_recommendations(
+        user_id=request.user.pk if request.user.is_authenticated else None, k=HOME_PICKS
+    )
     return render(request, "shop/home.html", {"page": page, "recommendations": recommendations})
 
 
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     category = category_get(slug=slug)
     sort = request.GET.get("sort") if request.GET.get("sort") in PRODUCT_SORTS else "newest"
-    page = Paginator(product_list(filters={"category": category}, sort=sort), PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(product_list(filters={"category": category}, sort=sort), PRODUCTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     context = {
         "category": category,
         "ancestors": category_ancestors(category=category),
         "children": category_children(category_id=category.pk),
         "page": page,
         "sort": sort,
-        "sorts": [("newest", "Newest"), ("price", "Price: low to high"), ("-price", "Price: high to low"), ("title", "Name")],
+        "sorts": [
+            ("newest", "Newest"),
+            ("price", "Price: low to high"),
+            ("-price", "Price: high to low"),
+            ("title", "Name"),
+        ],
     }
     return render(request, "shop/category.html", context)
 
@@ -44,7 +53,9 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     product = product_get(slug=slug)
     if not request.session.session_key:
         request.session.save()
-    interaction_record(product=product, kind=Interaction.Kind.VIEW, user=request.user, session_key=request.session.session_key)
+    interaction_record(
+        product=product, kind=Interaction.Kind.VIEW, user=request.user, session_key=request.session.session_key
+    )
     context = {
         "product": product,
         "ancestors": [*category_ancestors(category=product.category), product.category],

@@ -12,7 +12,11 @@ from shop.services.cart import cart_line_add, cart_line_remove, cart_line_set_qu
 def _cart_context(request: HttpRequest) -> dict:
     cart = shopper_cart_find(user=request.user, session=request.session)
     lines = cart_lines(cart=cart)
-    return {"lines": lines, "total": cart_total(lines=lines), "price_changes": [line for line in lines if line.price_changed]}
+    return {
+        "lines": lines,
+        "total": cart_total(lines=lines),
+        "price_changes": [line for line in lines if line.price_changed],
+    }
 
 
 def cart_detail(request: HttpRequest) -> HttpResponse:
@@ -37,7 +41,9 @@ def cart_add(request: HttpRequest, product_id: int) -> HttpResponse:
         )
         message, ok = change.message, not change.clamped
     if request.htmx:
-        return render(request, "shop/_buy_box.html", {"product": product, "cart_message": message, "cart_ok": ok, "oob": True})
+        return render(
+            request, "shop/_buy_box.html", {"product": product, "cart_message": message, "cart_ok": ok, "oob": True}
+        )
     (messages.success if ok else messages.warning)(request, message)
     return redirect("shop:cart") if ok else redirect(product.get_absolute_url())
 

@@ -10,7 +10,9 @@ from shop.services.cart import cart_fit_stock, cart_prices_accept
 from shop.services.orders import CartEmpty, OutOfStock, PricesChanged, cart_signature, order_place
 
 
-def _render(request: HttpRequest, *, form: CheckoutForm, cart, problems: list[str] = (), status: int = 200) -> HttpResponse:
+def _render(
+    request: HttpRequest, *, form: CheckoutForm, cart, problems: list[str] = (), status: int = 200
+) -> HttpResponse:
     lines = cart_lines(cart=cart)
     context = {
         "form": form,
@@ -34,7 +36,20 @@ def checkout(request: HttpRequest) -> HttpResponse:
         last = request.user.orders.first()
         initial = {"email": request.user.email, "full_name": request.user.get_full_name()}
         if last is not None:
-            initial.update({field: getattr(last, field) for field in ("full_name", "address_line1", "address_line2", "city", "postal_code", "country", "phone")})
+            initial.update(
+                {
+                    field: getattr(last, field)
+                    for field in (
+                        "full_name",
+                        "address_line1",
+                        "address_line2",
+                        "city",
+                        "postal_code",
+                        "country",
+                        "phone",
+                    )
+                }
+            )
         return _render(request, form=CheckoutForm(initial=initial), cart=cart)
 
     if cart is None:
@@ -69,4 +84,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
 
 def _fresh_key(form: CheckoutForm) -> CheckoutForm:
     """The shopper's entries again, under a key of its own for the next, confirmed submission."""
-    return CheckoutForm(initial={name: value for name, value in form.cleaned_data.items() if name not in ("idempotency_key", "signature")})
+    return CheckoutForm(
+        initial={
+            name: value for name, value in form.cleaned_data.items() if name not in ("idempotency_key", "signature")
+        }
+    )

@@ -58,7 +58,9 @@ def test_a_new_shopper_signs_up_searches_buys_and_finds_the_order(live_server, p
     result.click()
     page.wait_for_url(f"**{wanted.get_absolute_url()}")
     assert page.locator("h1").inner_text() == wanted.title
-    assert page.evaluate("img => img.naturalWidth", page.locator(".product-image img").element_handle()) > 0, "the picture loads"
+    assert page.evaluate("img => img.naturalWidth", page.locator(".product-image img").element_handle()) > 0, (
+        "the picture loads"
+    )
     page.screenshot(path=journey_shots / "04-product.png")
 
     # Add to cart (htmx: the buy box and the header count change in place)

@@ -10,18 +10,46 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_a_shopper_reads_the_summary_filters_reviews_and_writes_one(live_server, page, screenshots):
     product = ProductFactory(title="Linen Wrap Dress")
-    bodies = [(5, "Soft fabric, lovely colour."), (4, "The fabric breathes well in summer."), (2, "The zipper broke."), (1, "Zipper stuck on day one.")]
-    reviews = [ReviewFactory(product=product, rating=rating, title=f"Review {n}", body=body) for n, (rating, body) in enumerate(bodies * 3)]
+    bodies = [
+        (5, "Soft fabric, lovely colour."),
+        (4, "The fabric breathes well in summer."),
+        (2, "The zipper broke."),
+        (1, "Zipper stuck on day one."),
+    ]
+    reviews = [
+        ReviewFactory(product=product, rating=rating, title=f"Review {n}", body=body)
+        for n, (rating, body) in enumerate(bodies * 3)
+    ]
     product_ratings_refresh(product_ids=[product.pk])
     zipper_ids = [review.pk for review in reviews if "ipper" in review.body]
     ReviewSummaryFactory(
         product=product,
         text="Customers say the fabric is soft and breathable, while some found the zipper fragile.",
         aspects=[
-            {"name": "fabric", "sentiment": "positive", "share": 0.5, "mentions": 6, "mean_rating": 4.5, "quote": "Soft fabric, lovely colour.", "review_ids": [r.pk for r in reviews if r.pk not in zipper_ids]},
-            {"name": "zipper", "sentiment": "negative", "share": 0.5, "mentions": 6, "mean_rating": 1.5, "quote": "The zipper broke.", "review_ids": zipper_ids},
+            {
+                "name": "fabric",
+                "sentiment": "positive",
+                "share": 0.5,
+                "mentions": 6,
+                "mean_rating": 4.5,
+                "quote": "Soft fabric, lovely colour.",
+                "review_ids": [r.pk for r in reviews if r.pk not in zipper_ids],
+            },
+            {
+                "name": "zipper",
+                "sentiment": "negative",
+                "share": 0.5,
+                "mentions": 6,
+                "mean_rating": 1.5,
+                "quote": "The zipper broke.",
+                "review_ids": zipper_ids,
+            },
         ],
-        review_count=12, review_hash="h", model_name="test", is_stale=False, generated_at=timezone.now(),
+        review_count=12,
+        review_hash="h",
+        model_name="test",
+        is_stale=False,
+        generated_at=timezone.now(),
     )
     UserFactory(username="shopper")
 

@@ -37,7 +37,9 @@ def test_no_ml_module_imports_an_app(path):
 def test_importing_every_ml_module_loads_no_app():
     # A fresh interpreter, so the apps Django has loaded for the tests do not count. config is not
     # checked here: reading a setting imports config.settings, which is Django's doing, not ml's.
-    modules = [".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__") for path in ml_modules()]
+    modules = [
+        ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__") for path in ml_modules()
+    ]
     script = (
         "import importlib, sys\n"
         f"for name in {modules!r}:\n"
@@ -45,6 +47,8 @@ def test_importing_every_ml_module_loads_no_app():
         f"print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in {sorted(APPS)!r})))\n"
     )
     environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == []

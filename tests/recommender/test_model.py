@@ -59,7 +59,12 @@ def test_a_history_in_one_category_is_answered_from_that_category():
         for category in range(CATEGORIES):
             history = torch.arange(5).unsqueeze(0) + category * PER_CATEGORY
             user = model.user_vectors(
-                history, tensors["ids"][history], torch.ones(1, 5), torch.zeros(1, 1, dtype=torch.long), torch.zeros(1, 1), table
+                history,
+                tensors["ids"][history],
+                torch.ones(1, 5),
+                torch.zeros(1, 1, dtype=torch.long),
+                torch.zeros(1, 1),
+                table,
             )
             scores = (user @ table.T)[0]
             scores[history[0]] = -2

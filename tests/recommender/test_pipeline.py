@@ -19,9 +19,9 @@ pytestmark = pytest.mark.django_db
 def test_a_run_goes_through_every_stage_and_publishes_a_model_that_beats_the_baselines(trained_recommender):
     run = trained_recommender.run
     assert run.status == TrainingRun.Status.SUCCEEDED and run.in_progress is None
-    assert [run.stages[stage]["status"] for stage in ("snapshot", "train", "evaluate", "register", "embed", "publish")] == [
-        "succeeded"
-    ] * 6
+    assert [
+        run.stages[stage]["status"] for stage in ("snapshot", "train", "evaluate", "register", "embed", "publish")
+    ] == ["succeeded"] * 6
     assert all(run.stages[stage]["seconds"] >= 0 for stage in run.stages)
     assert run.losses[-1] < run.losses[0], "training lowers the loss, epoch by epoch"
     assert "epoch 1/" in run.log and "Published" in run.log
@@ -30,7 +30,9 @@ def test_a_run_goes_through_every_stage_and_publishes_a_model_that_beats_the_bas
     assert ndcg["two-tower"] > ndcg["als (implicit)"], "the two-tower model beats matrix factorisation on held-out days"
     assert run.data_start < run.data_end
     assert trained_recommender.is_live and trained_recommender.metrics == run.metrics
-    assert ItemVector.objects.filter(version=trained_recommender).count() == Product.objects.filter(is_active=True).count()
+    assert (
+        ItemVector.objects.filter(version=trained_recommender).count() == Product.objects.filter(is_active=True).count()
+    )
 
 
 def test_one_run_at_a_time(trained_recommender, admin_client):
@@ -44,7 +46,9 @@ def test_one_run_at_a_time(trained_recommender, admin_client):
     assert TrainingRun.objects.filter(in_progress=True).count() == 1
 
     hung = TrainingRun.objects.get(in_progress=True)
-    admin_client.post(reverse("admin:recommender_trainingrun_changelist"), {"action": "abandon", "_selected_action": [hung.pk]})
+    admin_client.post(
+        reverse("admin:recommender_trainingrun_changelist"), {"action": "abandon", "_selected_action": [hung.pk]}
+    )
     hung.refresh_from_db()
     assert hung.status == TrainingRun.Status.FAILED and "Stopped by staff" in hung.error
     assert training_run_start(trigger=TrainingRun.Trigger.COMMAND, enqueue=False).in_progress
@@ -90,11 +94,15 @@ def test_a_worse_model_is_not_published_unless_forced_and_staff_can_roll_back(tr
 def test_activating_a_version_whose_vectors_were_pruned_recomputes_them(trained_recommender):
     ItemVector.objects.filter(version=trained_recommender).delete()
     model_version_activate(version=trained_recommender)
-    assert ItemVector.objects.filter(version=trained_recommender).count() == Product.objects.filter(is_active=True).count()
+    assert (
+        ItemVector.objects.filter(version=trained_recommender).count() == Product.objects.filter(is_active=True).count()
+    )
 
 
 def test_the_run_page_shows_stages_metrics_and_the_loss_curve(trained_recommender, admin_client):
-    page = admin_client.get(reverse("admin:recommender_trainingrun_change", args=[trained_recommender.run_id])).content.decode()
+    page = admin_client.get(
+        reverse("admin:recommender_trainingrun_change", args=[trained_recommender.run_id])
+    ).content.decode()
     assert "Embed items" in page and "succeeded" in page
     assert "als (implicit)" in page and "this run's two-tower" in page
     assert "<polyline points=" in page and "Training loss per epoch" in page
@@ -166,7 +174,9 @@ def test_the_admin_button_queues_a_run_that_the_ml_tasks_carry_out(
 ):
     _barely_trained(settings)
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(reverse("admin:recommender_trainingrun_train"), {"force_publish": "1"}, follow=True)
+        response = admin_client.post(
+            reverse("admin:recommender_trainingrun_train"), {"force_publish": "1"}, follow=True
+        )
     assert "queued on the ml queue" in response.content.decode()
     run = TrainingRun.objects.order_by("-pk").first()
     assert run.trigger == "admin" and run.force_publish and run.status == TrainingRun.Status.SUCCEEDED

@@ -57,7 +57,9 @@ def test_what_a_shopper_just_did_changes_the_next_recommendations(trained_recomm
     department = next(
         root for root in Category.objects.filter(parent__isnull=True).order_by("path") if root.slug not in present
     )
-    picks = list(Product.objects.filter(category__path__startswith=department.path + "/", is_active=True, stock__gt=0)[:4])
+    picks = list(
+        Product.objects.filter(category__path__startswith=department.path + "/", is_active=True, stock__gt=0)[:4]
+    )
     for product in picks:
         Interaction.objects.create(user=shopper, product=product, kind=Interaction.Kind.VIEW)
         Interaction.objects.create(user=shopper, product=product, kind=Interaction.Kind.CART)
@@ -67,14 +69,20 @@ def test_what_a_shopper_just_did_changes_the_next_recommendations(trained_recomm
     assert any(item.reason.startswith("Because you") for item in in_department)
 
 
-def test_the_history_is_read_from_stored_item_vectors_equal_to_the_tower_and_new_products_go_through_it(trained_recommender):
+def test_the_history_is_read_from_stored_item_vectors_equal_to_the_tower_and_new_products_go_through_it(
+    trained_recommender,
+):
     from recommender.features import item_rows_load
     from recommender.model import item_table
     from recommender.registry import live_model_get
     from recommender.selectors import _history_vectors
 
     live = live_model_get()
-    stored = list(ItemVector.objects.filter(version=trained_recommender).order_by("product_id").values_list("product_id", flat=True)[:5])
+    stored = list(
+        ItemVector.objects.filter(version=trained_recommender)
+        .order_by("product_id")
+        .values_list("product_id", flat=True)[:5]
+    )
     added = ProductFactory()
     vectors, titles = _history_vectors(live=live, product_ids=stored + [added.pk])
     rows = item_rows_load(product_ids=stored + [added.pk])
@@ -112,7 +120,9 @@ def test_similar_items_and_co_purchases_on_the_product_page_and_api(trained_reco
     product = Product.objects.filter(is_active=True, interactions__kind="purchase").distinct().order_by("pk").first()
     similar = product_similar(product=product, k=6)
     assert similar.source == "model" and len(similar.products) == 6 and product not in similar.products
-    same_department = sum(p.category.path.split("/")[0] == product.category.path.split("/")[0] for p in similar.products)
+    same_department = sum(
+        p.category.path.split("/")[0] == product.category.path.split("/")[0] for p in similar.products
+    )
     assert same_department >= 4, "the item tower places products of a department together"
     also = product_also_bought(product=product, k=6)
     buyers = set(Interaction.objects.filter(product=product, kind="purchase").values_list("user_id", flat=True))

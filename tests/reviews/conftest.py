@@ -26,8 +26,21 @@ def llama_server(tmp_path_factory):
     log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
     log = log_path.open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1", "--port", str(port),
-         "--n_ctx", "2048", "--model_alias", "smollm2-135m-instruct"],
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(model),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "2048",
+            "--model_alias",
+            "smollm2-135m-instruct",
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -63,7 +76,13 @@ def short_summaries(settings):
 
 @pytest.fixture
 def openai_llm(settings, llama_server, short_summaries):
-    settings.LLM = {**settings.LLM, "BACKEND": "openai", "BASE_URL": llama_server, "MODEL": "smollm2-135m-instruct", "MAX_RETRIES": 1}
+    settings.LLM = {
+        **settings.LLM,
+        "BACKEND": "openai",
+        "BASE_URL": llama_server,
+        "MODEL": "smollm2-135m-instruct",
+        "MAX_RETRIES": 1,
+    }
     return settings.LLM
 
 

@@ -42,8 +42,24 @@ def test_the_api_returns_the_stored_summary_or_says_there_is_none():
     url = reverse("reviews:api-summary", args=[product.pk])
     assert APIClient().get(url).status_code == 404
     ReviewSummaryFactory(
-        product=product, text="Customers say it works.", aspects=[{"name": "battery", "sentiment": "positive", "share": 0.5, "mentions": 2, "mean_rating": 4.5, "quote": "Lasts.", "review_ids": [1]}],
-        review_count=4, review_hash="h", model_name="m", is_stale=False, generated_at=timezone.now(),
+        product=product,
+        text="Customers say it works.",
+        aspects=[
+            {
+                "name": "battery",
+                "sentiment": "positive",
+                "share": 0.5,
+                "mentions": 2,
+                "mean_rating": 4.5,
+                "quote": "Lasts.",
+                "review_ids": [1],
+            }
+        ],
+        review_count=4,
+        review_hash="h",
+        model_name="m",
+        is_stale=False,
+        generated_at=timezone.now(),
     )
     body = APIClient().get(url).json()
     assert body["label"] == "AI-generated from 4 reviews" and body["aspects"][0]["name"] == "battery"

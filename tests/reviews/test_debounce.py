@@ -24,7 +24,9 @@ def test_many_reviews_in_a_minute_queue_one_regeneration_that_a_real_worker_runs
     try:
         product = ProductFactory()
         for rating in (5, 4, 2, 5, 3):
-            review_create(product=product, user=UserFactory(), rating=rating, body="The fabric is soft but the zipper is stiff.")
+            review_create(
+                product=product, user=UserFactory(), rating=rating, body="The fabric is soft but the zipper is stiff."
+            )
         queued = [json.loads(message)["headers"]["task"] for message in broker.lrange("ml", 0, -1)]
         assert queued.count("reviews.tasks.review_summary_task") == 1, "five reviews in a row queue one summary task"
 

@@ -13,7 +13,15 @@ def _summary(product, **fields):
     defaults = {
         "text": "Customers say the fabric is soft <b>and</b> the fit runs small.",
         "aspects": [
-            {"name": "fabric", "sentiment": "positive", "share": 0.5, "mentions": 2, "mean_rating": 4.5, "quote": "Soft <i>fabric</i>.", "review_ids": []},
+            {
+                "name": "fabric",
+                "sentiment": "positive",
+                "share": 0.5,
+                "mentions": 2,
+                "mean_rating": 4.5,
+                "quote": "Soft <i>fabric</i>.",
+                "review_ids": [],
+            },
         ],
         "review_count": 4,
         "review_hash": "x",
@@ -69,7 +77,9 @@ def test_review_list_sorts_filters_and_pages_over_htmx(client):
     lowest = client.get(url, {"review_sort": "-rating"}, **HTMX).content.decode()
     assert "Review body 00" in lowest and "Review body 04" not in lowest, "ones and twos fill the first page"
     plain = client.get(url, {"review_stars": "3"})
-    assert plain.status_code == 302 and plain["Location"].endswith(f"{product.get_absolute_url()}?review_stars=3#reviews")
+    assert plain.status_code == 302 and plain["Location"].endswith(
+        f"{product.get_absolute_url()}?review_stars=3#reviews"
+    )
     odd = client.get(product.get_absolute_url(), {"review_sort": "'; drop", "review_stars": "9", "review_page": "x"})
     assert odd.status_code == 200
 
@@ -78,7 +88,20 @@ def test_review_list_filters_by_aspect(client):
     product = ProductFactory()
     kept = ReviewFactory(product=product, body="The zipper broke.")
     ReviewFactory(product=product, body="Colour is lovely.")
-    _summary(product, aspects=[{"name": "zipper", "sentiment": "negative", "share": 0.5, "mentions": 1, "mean_rating": 2, "quote": "", "review_ids": [kept.pk]}])
+    _summary(
+        product,
+        aspects=[
+            {
+                "name": "zipper",
+                "sentiment": "negative",
+                "share": 0.5,
+                "mentions": 1,
+                "mean_rating": 2,
+                "quote": "",
+                "review_ids": [kept.pk],
+            }
+        ],
+    )
     page = client.get(reverse("reviews:list", args=[product.pk]), {"review_aspect": "zipper"}, **HTMX).content.decode()
     assert "The zipper broke." in page and "Colour is lovely." not in page and "Mentions “zipper”" in page
 

@@ -1,6 +1,6 @@
 import pytest
-from django.core.exceptions import ValidationError
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
 
 from reviews.models import Review, ReviewSummary, ReviewVote
 from reviews.services import review_create, review_update, review_vote_toggle, reviews_publish_set
@@ -14,7 +14,12 @@ pytestmark = pytest.mark.django_db
 def test_a_review_is_stored_counted_and_recorded_as_a_rating():
     product, shopper = ProductFactory(), UserFactory()
     review = review_create(product=product, user=shopper, rating=4, title=" Good ", body=" Fits well. ")
-    assert (review.title, review.body, review.is_published, review.verified_purchase) == ("Good", "Fits well.", True, False)
+    assert (review.title, review.body, review.is_published, review.verified_purchase) == (
+        "Good",
+        "Fits well.",
+        True,
+        False,
+    )
     product.refresh_from_db()
     assert (product.review_count, product.rating_average) == (1, 4.0)
     rating = Interaction.objects.get(user=shopper, product=product, kind="rating")
@@ -51,7 +56,13 @@ def test_a_second_review_and_a_signed_out_visitor_get_clear_errors():
 
 def test_bad_text_is_stored_up_to_the_limit_and_refused_beyond(settings):
     product = ProductFactory()
-    bodies = ["", "x" * 20_000, "<script>alert('x')</script><b>bold</b>", "Love it 😍🔥 ✨", "很好看，质量不错。Очень удобно."]
+    bodies = [
+        "",
+        "x" * 20_000,
+        "<script>alert('x')</script><b>bold</b>",
+        "Love it 😍🔥 ✨",
+        "很好看，质量不错。Очень удобно.",
+    ]
     for body in bodies:
         review_create(product=product, user=UserFactory(), rating=4, body=body)
     assert sorted(Review.objects.filter(product=product).values_list("body", flat=True)) == sorted(bodies)

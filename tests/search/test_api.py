@@ -40,7 +40,9 @@ def test_the_api_reads_filters_from_the_query(demo_catalog, client):
     assert data["ranked_text"] == "running shoes"
 
 
-@pytest.mark.parametrize("params", [{"min_price": "-4"}, {"page": "zero"}, {"sort": "sideways"}, {"in_stock": "x", "category": "?"}])
+@pytest.mark.parametrize(
+    "params", [{"min_price": "-4"}, {"page": "zero"}, {"sort": "sideways"}, {"in_stock": "x", "category": "?"}]
+)
 def test_bad_api_parameters_are_a_400_with_field_errors(client, params):
     response = client.get("/api/search/", {"q": "lamp", **params})
     assert response.status_code == 400

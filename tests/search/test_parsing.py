@@ -8,7 +8,11 @@ from search.parsing import query_parse
 @pytest.mark.parametrize(
     "query, text, filters",
     [
-        ("red running shoes under $80 for kids", "running shoes", {"max_price": Decimal(80), "age_group": "kids", "colour": "red"}),
+        (
+            "red running shoes under $80 for kids",
+            "running shoes",
+            {"max_price": Decimal(80), "age_group": "kids", "colour": "red"},
+        ),
         ("headphones between 20 and 50", "headphones", {"min_price": Decimal(20), "max_price": Decimal(50)}),
         ("laptop $300-$600", "laptop", {"min_price": Decimal(300), "max_price": Decimal(600)}),
         ("tent over $200", "tent", {"min_price": Decimal(200)}),

@@ -11,7 +11,13 @@ from tests.factories import CategoryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-SIGNUP = {"email": "New.Shopper@Example.com", "first_name": "Nora", "last_name": "", "password1": "plum-kayak-77", "password2": "plum-kayak-77"}
+SIGNUP = {
+    "email": "New.Shopper@Example.com",
+    "first_name": "Nora",
+    "last_name": "",
+    "password1": "plum-kayak-77",
+    "password2": "plum-kayak-77",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +31,11 @@ def test_sign_up_logs_in_and_goes_to_the_signup_redirect(client, settings):
     response = client.post(reverse("signup"), SIGNUP)
     assert response.status_code == 302 and response["Location"] == reverse("onboarding")
     user = get_user_model().objects.get(email="new.shopper@example.com")
-    assert (user.username, user.email, user.first_name) == ("new.shopper@example.com", "new.shopper@example.com", "Nora")
+    assert (user.username, user.email, user.first_name) == (
+        "new.shopper@example.com",
+        "new.shopper@example.com",
+        "Nora",
+    )
     assert CustomerProfile.objects.filter(user=user).exists()
     page = client.get(reverse("shop:home")).content.decode()
     assert "Hi, Nora" in page and "Welcome to Northwind Market" in page
@@ -83,7 +93,9 @@ def test_failed_logins_are_throttled_per_account_with_a_clear_message(client, se
     page = response.content.decode()
     assert response.status_code == 200, "even the right password waits until the window passes"
     assert "Too many failed log-in attempts for this account. Please wait 10 minutes" in page
-    other = client.post(reverse("login"), {"username": UserFactory(username="bystander").username, "password": "a-good-password-1"})
+    other = client.post(
+        reverse("login"), {"username": UserFactory(username="bystander").username, "password": "a-good-password-1"}
+    )
     assert other.status_code == 302, "other accounts from the same address still log in"
 
 
@@ -94,7 +106,9 @@ def test_failed_logins_are_throttled_per_address(client, settings):
     UserFactory(username="real")
     response = client.post(reverse("login"), {"username": "real", "password": "a-good-password-1"})
     assert "Too many failed log-in attempts for your network address" in response.content.decode()
-    elsewhere = client.post(reverse("login"), {"username": "real", "password": "a-good-password-1"}, REMOTE_ADDR="10.1.2.3")
+    elsewhere = client.post(
+        reverse("login"), {"username": "real", "password": "a-good-password-1"}, REMOTE_ADDR="10.1.2.3"
+    )
     assert elsewhere.status_code == 302
 
 
@@ -129,10 +143,12 @@ def test_password_change(client):
 
 def test_account_page_edits_profile_and_preferred_departments(client):
     user = UserFactory(username="prefs")
-    garden, toys = CategoryFactory(name="Garden"), CategoryFactory(name="Toys")
+    garden = CategoryFactory(name="Garden")
+    CategoryFactory(name="Toys")
     client.force_login(user)
     response = client.post(
-        reverse("shop:account"), {"first_name": "Pat", "last_name": "Lee", "email": "pat@example.com", "preferred_categories": [garden.pk]}
+        reverse("shop:account"),
+        {"first_name": "Pat", "last_name": "Lee", "email": "pat@example.com", "preferred_categories": [garden.pk]},
     )
     assert response.status_code == 302
     user.refresh_from_db()

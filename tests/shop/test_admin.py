@@ -14,7 +14,9 @@ def staff_client(client):
     return client
 
 
-@pytest.mark.parametrize("model", ["shop/product", "shop/category", "shop/interaction", "shop/customerprofile", "reviews/review"])
+@pytest.mark.parametrize(
+    "model", ["shop/product", "shop/category", "shop/interaction", "shop/customerprofile", "reviews/review"]
+)
 def test_staff_can_open_every_list(staff_client, model):
     ReviewFactory()
     response = staff_client.get(f"/admin/{model}/")
@@ -31,10 +33,21 @@ def test_admin_refuses_a_negative_price_and_keeps_the_product(staff_client):
     product = ProductFactory()
     url = reverse("admin:shop_product_change", args=[product.pk])
     form = {
-        "title": product.title, "slug": product.slug, "sku": product.sku, "category": product.category_id,
-        "brand": product.brand, "description": product.description, "is_active": "on", "price": "-3.00",
-        "stock": "-1", "colour": "", "material": "", "size": "", "age_group": "all",
-        "created_at_0": "2026-01-01", "created_at_1": "10:00:00",
+        "title": product.title,
+        "slug": product.slug,
+        "sku": product.sku,
+        "category": product.category_id,
+        "brand": product.brand,
+        "description": product.description,
+        "is_active": "on",
+        "price": "-3.00",
+        "stock": "-1",
+        "colour": "",
+        "material": "",
+        "size": "",
+        "age_group": "all",
+        "created_at_0": "2026-01-01",
+        "created_at_1": "10:00:00",
     }
     response = staff_client.post(url, form)
     assert response.status_code == 200
@@ -58,8 +71,13 @@ def test_admin_refuses_a_category_loop(staff_client):
 def test_stock_is_edited_in_the_list(staff_client):
     product = ProductFactory(stock=10)
     data = {
-        "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-0-id": product.pk,
-        "form-0-price": "24.50", "form-0-stock": "3", "form-0-is_active": "on", "_save": "Save",
+        "form-TOTAL_FORMS": "1",
+        "form-INITIAL_FORMS": "1",
+        "form-0-id": product.pk,
+        "form-0-price": "24.50",
+        "form-0-stock": "3",
+        "form-0-is_active": "on",
+        "_save": "Save",
     }
     response = staff_client.post(reverse("admin:shop_product_changelist"), data)
     assert response.status_code == 302

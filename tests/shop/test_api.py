@@ -10,7 +10,14 @@ from tests.factories import CategoryFactory, ProductFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-ADDRESS = {"email": "a@example.com", "full_name": "Api Buyer", "address_line1": "1 Road", "city": "Town", "postal_code": "12345", "country": "Nowhere"}
+ADDRESS = {
+    "email": "a@example.com",
+    "full_name": "Api Buyer",
+    "address_line1": "1 Road",
+    "city": "Town",
+    "postal_code": "12345",
+    "country": "Nowhere",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -44,7 +51,14 @@ def test_products_list_filters_and_paginates(api):
 
 
 @pytest.mark.parametrize(
-    "params", [{"min_price": "-1"}, {"max_price": "cheap"}, {"category": "no-such"}, {"sort": "'; drop"}, {"min_price": "9", "max_price": "1"}]
+    "params",
+    [
+        {"min_price": "-1"},
+        {"max_price": "cheap"},
+        {"category": "no-such"},
+        {"sort": "'; drop"},
+        {"min_price": "9", "max_price": "1"},
+    ],
 )
 def test_bad_product_filters_are_a_400_with_the_reason(api, params):
     response = api.get("/api/products/", params)
@@ -58,7 +72,9 @@ def test_product_and_category_detail(api):
     assert api.get(f"/api/categories/{product.category.slug}/").json()["name"] == product.category.name
     categories = api.get("/api/categories/").json()
     assert categories["count"] == Category.objects.count()
-    assert [category["path"] for category in categories["results"]] == sorted(category["path"] for category in categories["results"])
+    assert [category["path"] for category in categories["results"]] == sorted(
+        category["path"] for category in categories["results"]
+    )
 
 
 def test_cart_add_change_remove_within_stock(api, buyer):
@@ -75,7 +91,14 @@ def test_cart_add_change_remove_within_stock(api, buyer):
 
 @pytest.mark.parametrize(
     "payload",
-    [{}, {"product": 999999}, {"product": "abc"}, {"quantity": 2}, {"product": "ID", "quantity": -1}, {"product": "ID", "quantity": 10**12}],
+    [
+        {},
+        {"product": 999999},
+        {"product": "abc"},
+        {"quantity": 2},
+        {"product": "ID", "quantity": -1},
+        {"product": "ID", "quantity": 10**12},
+    ],
 )
 def test_bad_cart_input_is_a_400(api, buyer, payload):
     product = ProductFactory()
@@ -93,7 +116,9 @@ def test_another_shoppers_cart_line_and_order_are_404(api, buyer):
     assert api.patch(f"/api/cart/lines/{line_id}/", {"quantity": 3}, format="json").status_code == 404
     assert api.delete(f"/api/cart/lines/{line_id}/").status_code == 404
     signature = other.get("/api/cart/").json()["signature"]
-    number = other.post("/api/orders/", {**ADDRESS, "idempotency_key": str(uuid.uuid4()), "signature": signature}, format="json").json()["number"]
+    number = other.post(
+        "/api/orders/", {**ADDRESS, "idempotency_key": str(uuid.uuid4()), "signature": signature}, format="json"
+    ).json()["number"]
     assert api.get(f"/api/orders/{number}/").status_code == 404
     assert api.get("/api/orders/").json()["count"] == 0
     assert other.get(f"/api/orders/{number}/").status_code == 200
@@ -120,15 +145,23 @@ def test_checkout_needs_an_account_and_valid_fields(api):
     assert api.post("/api/orders/", ADDRESS, format="json").status_code in (401, 403)
     api.force_authenticate(UserFactory())
     response = api.post("/api/orders/", {"email": "x"}, format="json")
-    assert response.status_code == 400 and {"email", "full_name", "idempotency_key", "signature"} <= set(response.json())
-    response = api.post("/api/orders/", {**ADDRESS, "idempotency_key": str(uuid.uuid4()), "signature": "x"}, format="json")
+    assert response.status_code == 400 and {"email", "full_name", "idempotency_key", "signature"} <= set(
+        response.json()
+    )
+    response = api.post(
+        "/api/orders/", {**ADDRESS, "idempotency_key": str(uuid.uuid4()), "signature": "x"}, format="json"
+    )
     assert response.status_code == 400 and response.json() == {"cart": ["Your cart is empty."]}
 
 
 def test_token_authentication(api):
     UserFactory(username="tokenuser")
-    assert api.post("/api/auth/token/", {"username": "tokenuser", "password": "wrong"}, format="json").status_code == 400
-    token = api.post("/api/auth/token/", {"username": "tokenuser", "password": "a-good-password-1"}, format="json").json()["token"]
+    assert (
+        api.post("/api/auth/token/", {"username": "tokenuser", "password": "wrong"}, format="json").status_code == 400
+    )
+    token = api.post(
+        "/api/auth/token/", {"username": "tokenuser", "password": "a-good-password-1"}, format="json"
+    ).json()["token"]
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get("/api/orders/").status_code == 200
@@ -157,13 +190,29 @@ def test_the_api_serves_its_openapi_schema_and_docs(api):
     schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert schema.status_code == 200
     paths = schema.json()["paths"]
-    assert {"/api/products/", "/api/categories/", "/api/cart/", "/api/cart/lines/", "/api/orders/", "/api/orders/{number}/"} <= set(paths)
-    assert {"/api/recommendations/", "/api/products/{id}/similar/", "/api/products/{product_id}/reviews/", "/api/search/"} <= set(paths)
+    assert {
+        "/api/products/",
+        "/api/categories/",
+        "/api/cart/",
+        "/api/cart/lines/",
+        "/api/orders/",
+        "/api/orders/{number}/",
+    } <= set(paths)
+    assert {
+        "/api/recommendations/",
+        "/api/products/{id}/similar/",
+        "/api/products/{product_id}/reviews/",
+        "/api/search/",
+    } <= set(paths)
     undocumented = [
         f"{method.upper()} {path}"
         for path, operations in paths.items()
         for method, operation in operations.items()
-        if not any("content" in response for code, response in operation["responses"].items() if code.startswith("2") and code != "204")
+        if not any(
+            "content" in response
+            for code, response in operation["responses"].items()
+            if code.startswith("2") and code != "204"
+        )
         and "204" not in operation["responses"]
     ]
     assert not undocumented, "every endpoint documents what it returns"

@@ -21,7 +21,9 @@ def test_a_visitor_adds_to_cart_and_sees_the_line_and_the_count(client):
     page = client.get(reverse("shop:cart")).content.decode()
     assert "Camping Stove" in page and "$85.00" in page
     assert 'class="cart-badge">2<' in page
-    assert Interaction.objects.filter(product=product, kind="cart", quantity=2, user=None).exclude(session_key="").exists()
+    assert (
+        Interaction.objects.filter(product=product, kind="cart", quantity=2, user=None).exclude(session_key="").exists()
+    )
 
 
 def test_adding_with_htmx_returns_the_buy_box_and_the_new_header_count(client):
@@ -43,7 +45,13 @@ def test_quantities_are_bounded_by_stock_with_a_clear_message(client):
 
 @pytest.mark.parametrize(
     ("quantity", "message"),
-    [("-2", "Choose at least 1."), ("0", "Choose at least 1."), ("100000000000", "at most 99"), ("two", "Enter a whole number."), ("", "Choose how many")],
+    [
+        ("-2", "Choose at least 1."),
+        ("0", "Choose at least 1."),
+        ("100000000000", "at most 99"),
+        ("two", "Enter a whole number."),
+        ("", "Choose how many"),
+    ],
 )
 def test_bad_quantities_are_refused_and_change_nothing(client, quantity, message):
     product = ProductFactory(stock=10)
@@ -111,7 +119,10 @@ def test_a_visitors_cart_merges_into_the_account_at_login(client):
     response = client.post(reverse("login"), {"username": "merger", "password": "a-good-password-1"})
     assert response.status_code == 302
     cart = Cart.objects.get(user=shopper)
-    assert {line.product.title: line.quantity for line in cart.lines.all()} == {"Already There": 5, "Added Anonymously": 1}
+    assert {line.product.title: line.quantity for line in cart.lines.all()} == {
+        "Already There": 5,
+        "Added Anonymously": 1,
+    }
     assert Cart.objects.count() == 1
 
 

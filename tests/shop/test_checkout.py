@@ -152,7 +152,9 @@ def test_checkout_needs_an_account_and_a_cart(client):
     client.force_login(UserFactory())
     response = client.get(reverse("shop:checkout"), follow=True)
     assert "Your cart is empty" in response.content.decode()
-    response = client.post(reverse("shop:checkout"), {**ADDRESS, "idempotency_key": str(uuid.uuid4()), "signature": "x"}, follow=True)
+    response = client.post(
+        reverse("shop:checkout"), {**ADDRESS, "idempotency_key": str(uuid.uuid4()), "signature": "x"}, follow=True
+    )
     assert "Your cart is empty" in response.content.decode() and not Order.objects.exists()
 
 

@@ -10,7 +10,14 @@ from shop.models import Cart, Order, OrderStatusChange, Product
 from shop.services.orders import OutOfStock, TransitionNotAllowed, cart_signature, order_place, order_status_change
 from tests.factories import CartFactory, CartLineFactory, ProductFactory, UserFactory
 
-ADDRESS = {"email": "a@example.com", "full_name": "A B", "address_line1": "1 Road", "city": "Town", "postal_code": "12345", "country": "Nowhere"}
+ADDRESS = {
+    "email": "a@example.com",
+    "full_name": "A B",
+    "address_line1": "1 Road",
+    "city": "Town",
+    "postal_code": "12345",
+    "country": "Nowhere",
+}
 
 
 def buy(user, cart):
@@ -43,7 +50,10 @@ def test_orders_move_along_and_a_cancellation_returns_the_stock():
         order_status_change(order=order, to_status="cancelled", by=staff)
     order_status_change(order=order, to_status="delivered", by=staff)
     assert list(order.history.values_list("from_status", "to_status")) == [
-        ("", "placed"), ("placed", "paid"), ("paid", "shipped"), ("shipped", "delivered")
+        ("", "placed"),
+        ("placed", "paid"),
+        ("paid", "shipped"),
+        ("shipped", "delivered"),
     ]
     second = place(UserFactory(), product, 3)
     product.refresh_from_db()
@@ -63,7 +73,9 @@ def test_staff_move_orders_with_admin_actions_and_see_lines_and_history(client):
     page = client.get(reverse("admin:shop_order_change", args=[order.pk])).content.decode()
     assert "Kayak Paddle" in page and "Status history" in page
     response = client.post(
-        reverse("admin:shop_order_changelist"), {"action": "mark_cancelled", "_selected_action": [order.pk]}, follow=True
+        reverse("admin:shop_order_changelist"),
+        {"action": "mark_cancelled", "_selected_action": [order.pk]},
+        follow=True,
     )
     assert "1 order marked cancelled." in response.content.decode()
     order.refresh_from_db(), product.refresh_from_db()
@@ -100,7 +112,7 @@ def test_concurrent_checkouts_sell_exactly_the_last_units_and_never_oversell():
     for n, user in enumerate(shoppers):
         cart = CartFactory(user=user)
         # Half the carts list the products one way round, half the other: locks by id keep them from deadlocking.
-        for product in ((first, second) if n % 2 else (second, first)):
+        for product in (first, second) if n % 2 else (second, first):
             CartLineFactory(cart=cart, product=product)
         carts.append(cart)
     start = threading.Barrier(len(shoppers))

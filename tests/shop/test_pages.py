@@ -27,7 +27,7 @@ def test_category_page_shows_its_subtree_paginated_and_sorted(client):
     first = client.get(reverse("shop:category", args=[department.slug]), {"sort": "price"}).content.decode()
     assert "30 products" in first and "Page 1 of 2" in first
     assert "Mug number 00" in first and "Mug number 29" not in first
-    assert 'href="/c/%s/"' % leaf.slug in first, "subcategories are linked"
+    assert f'href="/c/{leaf.slug}/"' in first, "subcategories are linked"
     second = client.get(reverse("shop:category", args=[department.slug]), {"sort": "price", "page": 2}).content.decode()
     assert "Mug number 29" in second
     dearest = client.get(reverse("shop:category", args=[department.slug]), {"sort": "-price"}).content.decode()

@@ -85,10 +85,20 @@ def test_purchases_follow_hidden_tastes_three_times_more_than_chance(seeded):
 
 @pytest.mark.django_db
 def test_seeding_again_changes_nothing(seeded):
-    before = (Product.objects.count(), Interaction.objects.count(), Review.objects.count(), get_user_model().objects.count())
+    before = (
+        Product.objects.count(),
+        Interaction.objects.count(),
+        Review.objects.count(),
+        get_user_model().objects.count(),
+    )
     out = StringIO()
     call_command("seed_demo", products=2000, users=1000, seed=7, stdout=out, stderr=StringIO())
-    after = (Product.objects.count(), Interaction.objects.count(), Review.objects.count(), get_user_model().objects.count())
+    after = (
+        Product.objects.count(),
+        Interaction.objects.count(),
+        Review.objects.count(),
+        get_user_model().objects.count(),
+    )
     assert after == before
     assert "Created 0 products, 0 shoppers, 0 interactions, 0 reviews." in out.getvalue()
     assert "Embedded the text of 0 and the pictures of 0 products." in out.getvalue()

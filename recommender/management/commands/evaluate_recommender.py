@@ -3,8 +3,8 @@ import json
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ml.devices import device_get
 from ml.datasets import DatasetUnavailable
+from ml.devices import device_get
 from recommender.dataset import demo_evaluation_set
 from recommender.evaluation import als_evaluate, movielens_evaluation_set, popularity_evaluate, two_tower_evaluate
 from recommender.features import Vocabulary
@@ -25,14 +25,24 @@ class Command(BaseCommand):
         if epochs is not None and not 1 <= epochs <= 500:
             raise CommandError("--epochs must be between 1 and 500.")
         try:
-            data = demo_evaluation_set() if dataset == "demo" else movielens_evaluation_set(datasets_dir=settings.DEMO_DATASETS_DIR)
+            data = (
+                demo_evaluation_set()
+                if dataset == "demo"
+                else movielens_evaluation_set(datasets_dir=settings.DEMO_DATASETS_DIR)
+            )
         except DatasetUnavailable as error:
             raise CommandError(str(error)) from error
-        config = TwoTowerConfig(categorical_sizes=Vocabulary.build(items=data.items).sizes(), **settings.RECOMMENDER_TRAINING[dataset])
+        config = TwoTowerConfig(
+            categorical_sizes=Vocabulary.build(items=data.items).sizes(), **settings.RECOMMENDER_TRAINING[dataset]
+        )
         if epochs is not None:
             config.epochs = epochs
         two_tower, losses = two_tower_evaluate(dataset=data, config=config, device=device_get())
-        rows = {"two-tower": two_tower, "popularity": popularity_evaluate(dataset=data), "als (implicit)": als_evaluate(dataset=data)}
+        rows = {
+            "two-tower": two_tower,
+            "popularity": popularity_evaluate(dataset=data),
+            "als (implicit)": als_evaluate(dataset=data),
+        }
         report = {
             "dataset": dataset,
             "users_evaluated": sum(1 for truth in data.relevant if truth),
@@ -59,7 +69,9 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"{'model':<16} {'nDCG@10':>8} {'P@10':>8} {'R@10':>8} {'MAP@10':>8} {'train s':>8}")
         for name, s in rows.items():
-            self.stdout.write(f"{name:<16} {s.ndcg:>8.4f} {s.precision:>8.4f} {s.recall:>8.4f} {s.map:>8.4f} {s.seconds:>8.1f}")
+            self.stdout.write(
+                f"{name:<16} {s.ndcg:>8.4f} {s.precision:>8.4f} {s.recall:>8.4f} {s.map:>8.4f} {s.seconds:>8.1f}"
+            )
 
 
 def _dumps(value: dict) -> str:

@@ -33,7 +33,17 @@ class Command(BaseCommand):
             for item in result.items
         ]
         if json:
-            self.stdout.write(_dumps({"user": user, "source": result.source, "version": result.version_id, "note": result.note, "items": rows}))
+            self.stdout.write(
+                _dumps(
+                    {
+                        "user": user,
+                        "source": result.source,
+                        "version": result.version_id,
+                        "note": result.note,
+                        "items": rows,
+                    }
+                )
+            )
             return
         if result.source == "model":
             self.stdout.write(f"Recommendations for {user} from model v{result.version_id}:")
@@ -41,7 +51,9 @@ class Command(BaseCommand):
             self.stdout.write(f"Trending items for {user}: {result.note}")
         for rank, row in enumerate(rows, start=1):
             reason = f"  ({row['reason']})" if row["reason"] else ""
-            self.stdout.write(f"{rank:>3}. {row['score']:.4f}  {row['title']} [{row['category']}, {row['price']}]{reason}")
+            self.stdout.write(
+                f"{rank:>3}. {row['score']:.4f}  {row['title']} [{row['category']}, {row['price']}]{reason}"
+            )
 
 
 def _dumps(value: dict) -> str:

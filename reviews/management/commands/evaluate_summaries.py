@@ -8,21 +8,29 @@ from reviews.evaluation import evaluation_products, summaries_evaluate
 
 
 class Command(BaseCommand):
-    help = "Measure review summaries with the configured LLM backend: validation, aspect agreement, speed. Stores nothing."
+    help = (
+        "Measure review summaries with the configured LLM backend: validation, aspect agreement, speed. Stores nothing."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         which = parser.add_mutually_exclusive_group()
-        which.add_argument("--limit", type=int, help="At most this many products, spread evenly (default: all with enough reviews).")
+        which.add_argument(
+            "--limit", type=int, help="At most this many products, spread evenly (default: all with enough reviews)."
+        )
         which.add_argument("--product", type=int, action="append", metavar="ID", help="Only this product (repeatable).")
         parser.add_argument("--json", action="store_true", dest="as_json", help="Print the figures as JSON.")
 
-    def handle(self, *args, limit: int | None, product: list[int] | None, as_json: bool, verbosity: int, **options) -> None:
+    def handle(
+        self, *args, limit: int | None, product: list[int] | None, as_json: bool, verbosity: int, **options
+    ) -> None:
         if limit is not None and limit < 1:
             raise CommandError("--limit must be at least 1.")
         products = evaluation_products(limit=limit, product_ids=product)
         if not products.exists():
             raise CommandError("No product has enough reviews to summarise; load the demo data (manage.py seed_demo).")
-        with tqdm(total=products.count(), unit="product", disable=verbosity == 0 or as_json, file=self.stderr._out) as bar:
+        with tqdm(
+            total=products.count(), unit="product", disable=verbosity == 0 or as_json, file=self.stderr._out
+        ) as bar:
             try:
                 result = summaries_evaluate(products=products, progress=bar.update)
             except LLMUnavailable as error:

@@ -17,10 +17,24 @@ class Command(BaseCommand):
         which.add_argument("--product", type=int, action="append", metavar="ID", help="This product (repeatable).")
         which.add_argument("--stale", action="store_true", help="Products without a current summary (the default).")
         which.add_argument("--all", action="store_true", help="Every product with enough reviews.")
-        parser.add_argument("--json", action="store_true", dest="as_json", help="Print the summaries and aspects as JSON.")
-        parser.add_argument("--queue", action="store_true", help="Queue the products on the ml workers instead of summarising here.")
+        parser.add_argument(
+            "--json", action="store_true", dest="as_json", help="Print the summaries and aspects as JSON."
+        )
+        parser.add_argument(
+            "--queue", action="store_true", help="Queue the products on the ml workers instead of summarising here."
+        )
 
-    def handle(self, *args, product: list[int] | None, stale: bool, all: bool, as_json: bool, queue: bool, verbosity: int, **options) -> None:
+    def handle(
+        self,
+        *args,
+        product: list[int] | None,
+        stale: bool,
+        all: bool,
+        as_json: bool,
+        queue: bool,
+        verbosity: int,
+        **options,
+    ) -> None:
         if product:
             found = set(Product.objects.filter(pk__in=product).values_list("pk", flat=True))
             missing = sorted(set(product) - found)
@@ -36,7 +50,9 @@ class Command(BaseCommand):
             if settings.CELERY_TASK_ALWAYS_EAGER:
                 raise CommandError("No worker to queue on (no Redis answers); run without --queue to summarise here.")
             queued = sum(summary_enqueue(product_id=product_id) for product_id in ids)
-            self.stdout.write(f"Queued {queued:,} of {len(ids):,} products on the ml workers (the rest were queued already).")
+            self.stdout.write(
+                f"Queued {queued:,} of {len(ids):,} products on the ml workers (the rest were queued already)."
+            )
             return
         with tqdm(total=len(ids), unit="product", disable=verbosity == 0, file=self.stderr._out) as bar:
             try:
@@ -55,7 +71,10 @@ class Command(BaseCommand):
                             "review_count": summary.review_count,
                             "model": summary.model_name,
                             "aspects": [
-                                {key: aspect[key] for key in ("name", "sentiment", "share", "mentions", "mean_rating", "quote")}
+                                {
+                                    key: aspect[key]
+                                    for key in ("name", "sentiment", "share", "mentions", "mean_rating", "quote")
+                                }
                                 for aspect in summary.aspects
                             ],
                         }
@@ -71,4 +90,6 @@ class Command(BaseCommand):
         )
         if report.failed:
             first_id, first_error = next(iter(report.failed.items()))
-            raise CommandError(f"The LLM gave no answer for {len(report.failed)} products (product {first_id}: {first_error}).")
+            raise CommandError(
+                f"The LLM gave no answer for {len(report.failed)} products (product {first_id}: {first_error})."
+            )

@@ -19,8 +19,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
-        parser.add_argument("--tune", action="store_true", help="Also search the fusion weights that maximise hybrid nDCG@10.")
-        parser.add_argument("--photos", type=int, default=100, help="Products whose photos are distorted and searched (default 100).")
+        parser.add_argument(
+            "--tune", action="store_true", help="Also search the fusion weights that maximise hybrid nDCG@10."
+        )
+        parser.add_argument(
+            "--photos", type=int, default=100, help="Products whose photos are distorted and searched (default 100)."
+        )
 
     def handle(self, *args, json: bool, tune: bool, photos: int, **options) -> None:
         signals = ("lexical", "semantic") + (("picture",) if image_encoder_status() is None else ())
@@ -34,7 +38,12 @@ class Command(BaseCommand):
             "queries": len(evaluation_queries()),
             "weights": settings.SEARCH["WEIGHTS"],
             "rankings": {
-                name: {"ndcg@10": round(m.ndcg, 4), "recall@10": round(m.recall, 4), "mrr@10": round(m.mrr, 4), "ndcg@10_by_kind": {k: round(v, 4) for k, v in m.per_kind.items()}}
+                name: {
+                    "ndcg@10": round(m.ndcg, 4),
+                    "recall@10": round(m.recall, 4),
+                    "mrr@10": round(m.mrr, 4),
+                    "ndcg@10_by_kind": {k: round(v, 4) for k, v in m.per_kind.items()},
+                }
                 for name, m in results.items()
             },
             "photo_recall@1": None if recall is None else round(recall, 4),
@@ -56,7 +65,9 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"Photo Recall@1: {recall:.4f} ({photo_note})")
         if tune:
-            self.stdout.write(f"Best weights on this set: {report['tuned']['weights']} → hybrid nDCG@10 {report['tuned']['ndcg@10']:.4f}")
+            self.stdout.write(
+                f"Best weights on this set: {report['tuned']['weights']} → hybrid nDCG@10 {report['tuned']['ndcg@10']:.4f}"
+            )
 
 
 def _dumps(value: dict) -> str:

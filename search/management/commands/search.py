@@ -46,14 +46,25 @@ class Command(BaseCommand):
             for rank, hit in enumerate(result.hits, start=1)
         ]
         if json:
-            self.stdout.write(_json_dumps({"query": query, "corrected": result.corrected, "filters": {k: str(v) for k, v in result.filters.items()}, "results": rows}))
+            self.stdout.write(
+                _json_dumps(
+                    {
+                        "query": query,
+                        "corrected": result.corrected,
+                        "filters": {k: str(v) for k, v in result.filters.items()},
+                        "results": rows,
+                    }
+                )
+            )
             return
         if result.corrected:
             self.stdout.write(f"(searched for: {result.corrected})")
         if result.filters:
             self.stdout.write("filters: " + ", ".join(f"{name}={value}" for name, value in result.filters.items()))
         for row in rows:
-            self.stdout.write(f"{row['rank']:>3}. [{row['id']}] {row['sku']:<10} {row['title'][:60]:<60} {row['category'][:22]:<22} {row['score']:.4f}")
+            self.stdout.write(
+                f"{row['rank']:>3}. [{row['id']}] {row['sku']:<10} {row['title'][:60]:<60} {row['category'][:22]:<22} {row['score']:.4f}"
+            )
         if not rows:
             self.stdout.write("No products match.")
 

@@ -21,7 +21,9 @@ class Command(BaseCommand):
         self, *args, products: int, users: int, seed: int, no_clothing: bool, if_empty: bool, verbosity: int, **options
     ) -> None:
         if settings.PRODUCTION:
-            raise CommandError("seed_demo creates accounts with published passwords; it never runs with DJANGO_ENV=production.")
+            raise CommandError(
+                "seed_demo creates accounts with published passwords; it never runs with DJANGO_ENV=production."
+            )
         try:
             demo_seed_validate(products=products, users=users)
         except ValueError as error:
