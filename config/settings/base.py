@@ -165,6 +165,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# How many reverse proxies in front of the shop append to X-Forwarded-For (shop/http.py reads it
+# for every rate limit); 0 means the header is ignored and REMOTE_ADDR is the client.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+
 REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 24,
