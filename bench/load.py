@@ -364,12 +364,18 @@ class Services:
 
     def worker_recovery_describe(self, *, since: float) -> str:
         """Whether the Celery worker answers a ping again after Redis came back, and when."""
+        import redis
+
         from config.celery import app
 
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            if app.control.ping(timeout=1):
-                return f"Celery worker: answers a ping {time.time() - since:.0f} s after Redis came back"
+            try:
+                if app.control.ping(timeout=1):
+                    return f"Celery worker: answers a ping {time.time() - since:.0f} s after Redis came back"
+            except (redis.RedisError, OSError):
+                # This process's pooled broker connection died with the old Redis; the next ping opens another.
+                time.sleep(0.5)
         return "Celery worker: no answer to a ping within 30 s after the run"
 
     def postgres_stop(self) -> None:
@@ -587,9 +593,11 @@ def samples_report(*, title: str, result: dict, outage: tuple[float, float] | No
         by_name[sample[0]].append(sample)
 
     def phase(sample: list) -> str:
-        if outage is None or sample[3] < outage[0]:
+        # By when the answer came: a request started just before the stop meets the missing Redis after it.
+        answered = sample[3] + sample[2] / 1000
+        if outage is None or answered < outage[0]:
             return "before"
-        return "during" if sample[3] < outage[1] else "after"
+        return "during" if answered < outage[1] else "after"
 
     print(f"\n{title}: {elapsed:.0f} s, {result['visitors']} visitors + {result['shoppers']} shoppers")
     header = f"{'endpoint':<32} {'requests':>8} {'req/s':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'error %':>8}"
