@@ -61,6 +61,7 @@ SEED_USERS = 200
 REQUEST_TIMEOUT_S = 30
 # Users finish the task they are in when the time is up (a checkout is never cut in half), within this.
 STOP_TIMEOUT_S = 30
+RECOVERY_TIMEOUT_S = 60
 SEQUENTIAL_REPEAT_SHARE = 0.3
 DOUBLE_SUBMIT_SHARE = 0.15
 ADDRESS = {
@@ -362,21 +363,20 @@ class Services:
             if time.monotonic() > deadline or self.worker.poll() is not None:
                 sys.exit(f"the Celery worker did not answer; see {LOG_DIR / 'celery.log'}.")
 
-    def worker_recovery_describe(self, *, since: float) -> str:
-        """Whether the Celery worker answers a ping again after Redis came back, and when."""
+    def worker_recovery_measure(self, *, since: float, timeout_s: float, found: dict) -> None:
+        """Ping the Celery worker from `since` (Redis back) until it answers; its delay in found["seconds"]."""
         import redis
 
         from config.celery import app
 
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+        while time.time() < since + timeout_s:
             try:
                 if app.control.ping(timeout=1):
-                    return f"Celery worker: answers a ping {time.time() - since:.0f} s after Redis came back"
+                    found["seconds"] = time.time() - since
+                    return
             except (redis.RedisError, OSError):
                 # This process's pooled broker connection died with the old Redis; the next ping opens another.
                 time.sleep(0.5)
-        return "Celery worker: no answer to a ping within 30 s after the run"
 
     def postgres_stop(self) -> None:
         """PostgreSQL's documented fast shutdown (SIGINT to the postmaster), then wait for it to go."""
@@ -515,7 +515,10 @@ def invariants_check(*, before: dict, submissions: list[dict]) -> list[tuple[boo
     unseen = [key for key in order_by_key if key not in created]
     line = f"orders made in the run ({len(order_by_key)}) = checkouts answered 201 ({len(created)})"
     if unseen:
-        told = Counter(",".join(str(s["status"] or "no answer") for s in by_key.get(key, [])) for key in unseen)
+        told = Counter(
+            ",".join(str(s["status"] or "no answer") for s in by_key.get(key, [])) or "never (not the bench's key)"
+            for key in unseen
+        )
         line += f"; {len(unseen)} orders whose checkout was answered " + ", ".join(
             f"{answer} ({n})" for answer, n in told.most_common()
         )
@@ -682,6 +685,8 @@ def run_once(
     # The rest of its output goes on being shown, so that the pipe never fills and stalls it.
     threading.Thread(target=lambda: [print(line, end="") for line in child.stdout], daemon=True).start()
     outage = None
+    recovery: dict = {}
+    prober = None
     if redis_outage and started is not None:
         outage = (started + duration / 3, started + 2 * duration / 3)
         time.sleep(max(0.0, outage[0] - time.time()))
@@ -690,6 +695,11 @@ def run_once(
         time.sleep(max(0.0, outage[1] - time.time()))
         services.redis_start()
         print(f"Redis started again at {time.time() - started:.1f} s", flush=True)
+        prober = threading.Thread(
+            target=services.worker_recovery_measure,
+            kwargs={"since": time.time(), "timeout_s": RECOVERY_TIMEOUT_S, "found": recovery},
+        )
+        prober.start()
     try:
         child.wait(timeout=duration + STOP_TIMEOUT_S + 60)
     except subprocess.TimeoutExpired:
@@ -698,8 +708,13 @@ def run_once(
     if child.returncode != 0 or not out_path.exists():
         sys.exit(f"the load child failed (exit {child.returncode}).")
     result = json.loads(out_path.read_text())
-    if redis_outage:
-        print(services.worker_recovery_describe(since=outage[1] if outage else time.time()))
+    if prober is not None:
+        prober.join()
+        print(
+            f"Celery worker: answers a ping {recovery['seconds']:.1f} s after Redis came back"
+            if recovery
+            else f"Celery worker: no answer to a ping within {RECOVERY_TIMEOUT_S} s after Redis came back"
+        )
     title = "run with Redis stopped from 1/3 to 2/3" if redis_outage else "steady run"
     figures = samples_report(title=title, result=result, outage=outage)
     print(server_errors_summarise(log=log, offset=log_offset))
