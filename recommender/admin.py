@@ -1,9 +1,9 @@
 from django.contrib import admin, messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from ml.tasks import task_enqueue
 from recommender.models import ItemVector, ModelVersion, TrainingRun
 from recommender.pipeline import STAGES, TrainingInProgress, training_run_start
 from recommender.registry import ModelUnavailable
@@ -221,7 +221,13 @@ class ModelVersionAdmin(RecordOnlyAdmin):
             return
         from recommender.tasks import model_version_activate_task
 
-        transaction.on_commit(lambda: model_version_activate_task.delay(version.pk))
+        if not task_enqueue(
+            task=model_version_activate_task, args=[version.pk], catch_up="activate the version again later"
+        ):
+            self.message_user(
+                request, "The task queue does not answer: activate the version again later.", messages.ERROR
+            )
+            return
         self.message_user(
             request, f"{version} has no item vectors any more: they are being recomputed, then it goes live."
         )

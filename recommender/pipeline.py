@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 
 from ml.artifacts import artifact_load, artifact_save
 from ml.devices import device_get
+from ml.tasks import task_enqueue
 from recommender.dataset import EvaluationSet, demo_evaluation_set
 from recommender.evaluation import Scores, als_evaluate, model_scores, popularity_evaluate
 from recommender.features import FEATURE_SCHEMA_HASH
@@ -46,8 +47,6 @@ def training_run_start(
 
     Without `enqueue` the caller runs the stages itself (`train_recommender --wait`).
     """
-    from recommender.tasks import training_stage_task
-
     try:
         with transaction.atomic():
             run = TrainingRun.objects.create(trigger=trigger, started_by=started_by, force_publish=force_publish)
@@ -56,8 +55,24 @@ def training_run_start(
         where = f"run {active.pk} is {active.status}" if active else "another run is in progress"
         raise TrainingInProgress(f"Not started: {where}. One training run at a time; wait for it to finish.") from error
     if enqueue:
-        transaction.on_commit(lambda: training_stage_task.delay(run.pk, STAGES[0]))
+        transaction.on_commit(lambda: training_stage_enqueue(run_id=run.pk, stage=STAGES[0]), robust=True)
     return run
+
+
+def training_stage_enqueue(*, run_id: int, stage: str) -> None:
+    """Queue a stage on the ml workers; a broker that does not take it ends the run, so that a new one may start."""
+    from recommender.tasks import training_stage_task
+
+    queued = task_enqueue(
+        task=training_stage_task,
+        args=[run_id, stage],
+        catch_up="the run ends as failed; start it again in admin or with `manage.py train_recommender`",
+    )
+    if not queued:
+        run = TrainingRun.objects.get(pk=run_id)
+        run.error = f"{TrainingRun.Stage(stage).label} was not queued: the broker did not answer."
+        training_run_log(run=run, line=run.error)
+        training_run_finish(run=run, status=TrainingRun.Status.FAILED)
 
 
 def training_stage_run(*, run_id: int, stage: str) -> str | None:

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ml.llm import Completion, LLMUnavailable, llm_get
+from ml.tasks import task_enqueue
 from reviews.aspects import Aspect, ReviewText, aspects_compute
 from reviews.models import Review, ReviewSummary
 from reviews.prompt import PromptReview, prompt_build, summary_clean, summary_problems
@@ -199,12 +200,14 @@ def summary_mark_stale(*, product_id: int) -> None:
 
 
 def summary_enqueue(*, product_id: int) -> bool:
-    """Queue one rebuild per product and debounce window; True when this call queued it.
+    """Queue one rebuild per product and debounce window; True when this call asked for it.
 
     The first change in a window sets a Redis key and schedules the task DEBOUNCE_SECONDS
     later; changes inside the window find the key and add nothing, and the task (which
     clears the key first) sees all of them. Without a broker (tasks would run inside the
     request) nothing is queued: `manage.py summarize_reviews --stale` picks the product up.
+    The task is published when the transaction commits; a broker that does not take it is
+    logged (ml.tasks) and the product's next change tries again.
     """
     if settings.CELERY_TASK_ALWAYS_EAGER:
         logger.info("Review summary of product %s is stale; no worker to queue it on.", product_id)
@@ -212,14 +215,26 @@ def summary_enqueue(*, product_id: int) -> bool:
     delay = settings.REVIEW_SUMMARIES["DEBOUNCE_SECONDS"]
     if not cache.add(QUEUED_KEY.format(product_id=product_id), 1, timeout=delay + 600):
         return False
-    from reviews.tasks import review_summary_task
-
-    transaction.on_commit(lambda: review_summary_task.apply_async(args=[product_id], countdown=delay))
+    transaction.on_commit(lambda: _summary_task_enqueue(product_id=product_id, delay=delay), robust=True)
     return True
 
 
+def _summary_task_enqueue(*, product_id: int, delay: int) -> None:
+    from reviews.tasks import review_summary_task
+
+    queued = task_enqueue(
+        task=review_summary_task,
+        args=[product_id],
+        countdown=delay,
+        catch_up="the summary stays stale until `manage.py summarize_reviews --stale` or its next review queues it",
+    )
+    if not queued:
+        # Not queued: the product's next review change tries again instead of waiting for the key to expire.
+        summary_dequeue(product_id=product_id)
+
+
 def summary_dequeue(*, product_id: int) -> None:
-    """The task has started: later changes need a run of their own."""
+    """The task has started, or was not queued: later changes need a run of their own."""
     cache.delete(QUEUED_KEY.format(product_id=product_id))
 
 

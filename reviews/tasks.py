@@ -12,6 +12,9 @@ from reviews.summaries import summaries_generate, summary_dequeue
     retry_backoff=30,
     retry_backoff_max=1800,
     max_retries=6,
+    # One product, but the LLM client may wait its timeout on each of its retries, twice (reviews/summaries.py).
+    soft_time_limit=15 * 60,
+    time_limit=17 * 60,
 )
 def review_summary_task(self, product_id: int) -> dict:
     """Idempotent: a product whose published review set is unchanged since its summary is skipped.

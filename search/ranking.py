@@ -14,7 +14,15 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 
-from ml.encoders import EncoderUnavailable, image_encoder_get, image_encoder_name, text_encoder_get, text_encoder_name
+from ml.degraded import degradation_record
+from ml.encoders import (
+    EncoderUnavailable,
+    TextEncoder,
+    image_encoder_get,
+    image_encoder_name,
+    text_encoder_get,
+    text_encoder_name,
+)
 from ml.vectors import vector_nearest
 
 TERM = re.compile(r"\w+", re.UNICODE)
@@ -86,8 +94,14 @@ def lexical_rank(*, base: QuerySet, text: str, limit: int) -> list[tuple[int, in
 
 
 def semantic_rank(*, base: QuerySet, text: str, limit: int, filtered: bool) -> list[tuple[int, float]]:
-    """(pk, similarity) of the products nearest in meaning, above the configured similarity floor."""
-    vector = text_encoder_get().encode([" ".join(query_terms(text=text))], queries=True)[0]
+    """(pk, similarity) of the products nearest in meaning, above the configured similarity floor.
+
+    Empty without a text encoder: the search then ranks by its words alone (reported as degraded).
+    """
+    encoder = text_encoder_available_get()
+    if encoder is None:
+        return []
+    vector = encoder.encode([" ".join(query_terms(text=text))], queries=True)[0]
     rows = vector_nearest(
         queryset=base.filter(text_encoder=text_encoder_name()),
         field="text_embedding",
@@ -98,6 +112,19 @@ def semantic_rank(*, base: QuerySet, text: str, limit: int, filtered: bool) -> l
     )
     floor = settings.SEARCH["SEMANTIC_MIN_SIMILARITY"]
     return [(pk, 1 - distance) for pk, distance in rows if 1 - distance >= floor]
+
+
+def text_encoder_available_get() -> TextEncoder | None:
+    """The text encoder, or None (reported as degraded) when this machine cannot load it."""
+    try:
+        return text_encoder_get()
+    except EncoderUnavailable as error:
+        degradation_record(
+            part="text encoder",
+            message="search ranks by words only and suggests no categories: the text encoder is unavailable",
+            detail=str(error),
+        )
+        return None
 
 
 def picture_rank(*, base: QuerySet, text: str, limit: int, filtered: bool) -> list[tuple[int, float]]:

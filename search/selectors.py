@@ -7,12 +7,20 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet
 
-from ml.encoders import image_encoder_get, image_encoder_name, text_encoder_get
+from ml.encoders import image_encoder_get, image_encoder_name
 from ml.loading import loaded_get
 from ml.vectors import vector_nearest
 from search.facets import facets_count, facets_of
 from search.parsing import query_parse
-from search.ranking import exclusions_apply, lexical_rank, picture_rank, query_terms, rankings_fuse, semantic_rank
+from search.ranking import (
+    exclusions_apply,
+    lexical_rank,
+    picture_rank,
+    query_terms,
+    rankings_fuse,
+    semantic_rank,
+    text_encoder_available_get,
+)
 from search.vocabulary import catalog_brands, spelling_correct
 from shop.models import Category, Product
 from shop.selectors import products_filter
@@ -78,11 +86,13 @@ def _ordered_page(
 
 
 def category_suggestions(*, text: str, limit: int = 3) -> list[Category]:
-    """Leaf categories closest in meaning to a query that found nothing."""
+    """Leaf categories closest in meaning to a query that found nothing; none without a text encoder."""
     categories = list(Category.objects.filter(children__isnull=True).select_related("parent__parent"))
     if not categories or not text:
         return []
-    encoder = text_encoder_get()
+    encoder = text_encoder_available_get()
+    if encoder is None:
+        return []
     names = tuple(category.names_path for category in categories)
     vectors = loaded_get(
         key="search.category_vectors", version=(encoder.name, names), load=lambda: encoder.encode(list(names))

@@ -1,8 +1,8 @@
-from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from ml.encoders import image_encoder_name, text_encoder_name
+from ml.tasks import task_enqueue_on_commit
 from search.embedding import product_image_hash, product_text_hash
 from shop.models import Product
 
@@ -21,5 +21,8 @@ def product_saved(*, instance: Product, raw: bool = False, **_) -> None:
     if text_changed or image_changed:
         from search.tasks import products_embed_task
 
-        product_id = instance.pk
-        transaction.on_commit(lambda: products_embed_task.delay([product_id]))
+        task_enqueue_on_commit(
+            task=products_embed_task,
+            args=[[instance.pk]],
+            catch_up="`manage.py embed_products --stale` embeds the products it missed",
+        )

@@ -1,8 +1,8 @@
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import Count
 from django.utils.html import format_html
 
+from ml.tasks import task_enqueue
 from shop.models import Category, CustomerProfile, Interaction, Order, OrderLine, OrderStatusChange, Product
 from shop.services.catalog import category_save
 from shop.services.orders import TransitionNotAllowed, order_status_change
@@ -101,7 +101,10 @@ class ProductAdmin(admin.ModelAdmin):
         from search.tasks import products_embed_task
 
         ids = list(queryset.values_list("pk", flat=True))
-        transaction.on_commit(lambda: products_embed_task.delay(ids))
+        catch_up = "run `manage.py embed_products --stale` to embed them"
+        if not task_enqueue(task=products_embed_task, args=[ids], catch_up=catch_up):
+            self.message_user(request, f"The task queue does not answer: {catch_up}.", messages.ERROR)
+            return
         self.message_user(
             request, f"{len(ids)} products queued for embedding on the ml queue; unchanged ones are skipped."
         )

@@ -50,6 +50,10 @@ print(json.dumps({
     "pgserver_imported": "pgserver" in sys.modules,
     "database_engine": settings.DATABASES["default"]["ENGINE"],
     "cache_backend": settings.CACHES["default"]["BACKEND"],
+    "cache_errors_ignored": {
+        alias: cache.get("OPTIONS", {}).get("IGNORE_EXCEPTIONS", False) for alias, cache in settings.CACHES.items()
+    },
+    "database_health_checks": settings.DATABASES["default"].get("CONN_HEALTH_CHECKS", False),
     "tasks_eager": settings.CELERY_TASK_ALWAYS_EAGER,
 }))
 """
@@ -115,7 +119,15 @@ def test_development_with_redis_queues_tasks_and_caches_in_redis(tmp_path):
     loaded = settings_load(module="config.settings.development", var_dir=tmp_path / "var")
 
     assert loaded["tasks_eager"] is False
-    assert loaded["cache_backend"] == "django.core.cache.backends.redis.RedisCache"
+    assert loaded["cache_backend"] == "django_redis.cache.RedisCache"
+
+
+@pytest.mark.parametrize("module", ["config.settings.development", "config.settings.test"])
+def test_a_redis_outage_reads_as_cache_misses_except_for_the_log_in_throttle(tmp_path, module):
+    loaded = settings_load(module=module, var_dir=tmp_path / "var")
+
+    assert loaded["cache_errors_ignored"] == {"default": True, "throttle": False, "throttle-fallback": False}
+    assert loaded["database_health_checks"] is True
 
 
 def test_the_entry_points_mark_redis_missing_only_when_none_answers_and_none_is_configured(monkeypatch):

@@ -88,6 +88,9 @@ if env.str("DATABASE_URL", default=""):
 else:
     DATABASES = {"default": {"ENGINE": "config.database_unset"}}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# A persistent connection (CONN_MAX_AGE > 0) that the server dropped (restart, failover, idle kill) is
+# found dead at the start of the next request and replaced, instead of failing that request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Celery: queue "default" for web-side work, "ml" for encoders and training (GPU workers).
@@ -105,17 +108,64 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_EXPIRES = 3600
+# A broker that does not answer must not hang a request: enqueues (ml.tasks.task_enqueue) give up after
+# one quick retry, bounded by these timeouts, and log what is left for a command to catch up.
+BROKER_CONNECT_TIMEOUT = env.float("BROKER_CONNECT_TIMEOUT", default=1.0)
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_CONNECT_TIMEOUT
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": BROKER_CONNECT_TIMEOUT,
+    # Above the workers' one-second BRPOP, so only a broker that stopped answering trips it.
+    "socket_timeout": env.float("BROKER_SOCKET_TIMEOUT", default=5.0),
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = BROKER_CONNECT_TIMEOUT
+# Every task stops at a time limit: the soft one raises SoftTimeLimitExceeded inside it, the hard one
+# kills the worker's child. Training stages and summaries set longer ones on their decorators.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=5 * 60)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=6 * 60)
+
+
+# Process memory, large enough that guesses from many addresses cannot push an account's count out.
+THROTTLE_FALLBACK_CACHE = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "throttle",
+    "OPTIONS": {"MAX_ENTRIES": 100_000},
+}
+
+
+def redis_caches(*, url: str, key_prefix: str) -> dict:
+    """The cache aliases over one Redis (django-redis).
+
+    "default" turns every Redis error into a miss (IGNORE_EXCEPTIONS) within CACHE_SOCKET_TIMEOUT, so
+    pages compute what they would have read while Redis is down; ml.degraded counts and reports it.
+    "throttle" raises instead: the log-in throttle must know, and counts in "throttle-fallback".
+    """
+    timeout = env.float("CACHE_SOCKET_TIMEOUT", default=0.25)
+    redis = {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": key_prefix,
+        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": timeout, "SOCKET_TIMEOUT": timeout},
+    }
+    return {
+        "default": {**redis, "OPTIONS": {**redis["OPTIONS"], "IGNORE_EXCEPTIONS": True}},
+        "throttle": redis,
+        "throttle-fallback": THROTTLE_FALLBACK_CACHE,
+    }
+
 
 if REDIS_AVAILABLE:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": env.str("CACHE_URL", default=REDIS_URL),
-            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="shop"),
-        }
-    }
+    CACHES = redis_caches(
+        url=env.str("CACHE_URL", default=REDIS_URL), key_prefix=env.str("CACHE_KEY_PREFIX", default="shop")
+    )
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "throttle": THROTTLE_FALLBACK_CACHE,
+        "throttle-fallback": THROTTLE_FALLBACK_CACHE,
+    }
+# Ignored cache errors go to this logger; ml.degraded counts them and warns at most once a minute.
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "shop.degraded.cache"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -323,7 +373,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "filters": {"cache_degraded": {"()": "ml.degraded.CacheErrorFilter"}},
     "loggers": {
+        "shop.degraded.cache": {"filters": ["cache_degraded"]},
         "pgserver": {"level": "WARNING"},
         "sentence_transformers": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},

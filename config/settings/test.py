@@ -6,16 +6,14 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from config.settings.development import *  # noqa: F403
-from config.settings.development import REDIS_URL, env
+from config.settings.development import REDIS_URL, env, redis_caches
 
 # Tests use their own Redis database so that a developer's running shop keeps its cache and
 # queues; TEST_REDIS_DB lets two checkouts run their suites at once without sharing queues.
 REDIS_URL = urlunsplit(urlsplit(REDIS_URL)._replace(path=f"/{env.str('TEST_REDIS_DB', default='15')}"))
 REDIS_AVAILABLE = True
 CELERY_BROKER_URL = CELERY_RESULT_BACKEND = REDIS_URL
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "test"}
-}
+CACHES = redis_caches(url=REDIS_URL, key_prefix="test")
 # Tasks run in-process in tests; tests/ml/test_tasks.py runs a real worker over Redis.
 CELERY_TASK_ALWAYS_EAGER = True
 

@@ -1,7 +1,8 @@
 """Sign-up, profiles and the log-in throttle.
 
 The throttle counts failed log-ins per account and per client address in the cache (Redis),
-in a fixed window; a success clears the account's count.
+in a fixed window; a success clears the account's count. While Redis does not answer it counts
+in process memory instead (`throttle_cache_get`): brute force stays bounded and log-ins work.
 """
 
 import hashlib
@@ -12,13 +13,17 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.cache import cache
+from django.core.cache import BaseCache, caches
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from redis.exceptions import RedisError
 from rest_framework.authtoken.models import Token
 
+from ml.degraded import degradation_record
 from shop.models import Category, CustomerProfile
+
+THROTTLE_PROBE_KEY = "login-fail:probe"
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,26 @@ class LoginBlock:
         )
 
 
+def throttle_cache_get() -> BaseCache:
+    """Where failed log-ins are counted: the "throttle" cache (Redis), or "throttle-fallback" while it fails.
+
+    The "throttle" cache raises rather than ignoring Redis errors, so an outage is seen here instead
+    of every count reading as zero (which would let guessing run unbounded). The fallback is process
+    memory: each web process then allows the limits on its own, until Redis answers again.
+    """
+    throttle = caches["throttle"]
+    try:
+        throttle.get(THROTTLE_PROBE_KEY)
+    except (RedisError, OSError) as error:
+        degradation_record(
+            part="throttle",
+            message="Redis does not answer the log-in throttle; failed log-ins are counted in process memory",
+            detail=f"{type(error).__name__}: {error}",
+        )
+        return caches["throttle-fallback"]
+    return throttle
+
+
 def _throttle_keys(*, username: str, address: str) -> dict[str, str]:
     account = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:24]
     return {"account": f"login-fail:account:{account}", "address": f"login-fail:address:{address}"}
@@ -48,6 +73,7 @@ def _limits() -> dict[str, int]:
 
 def login_throttle_check(*, username: str, address: str) -> LoginBlock | None:
     """Whether a log-in attempt may go ahead; a block says for how long it may not."""
+    cache = throttle_cache_get()
     limits = _limits()
     for scope, key in _throttle_keys(username=username, address=address).items():
         if (cache.get(key) or 0) >= limits[scope]:
@@ -58,6 +84,7 @@ def login_throttle_check(*, username: str, address: str) -> LoginBlock | None:
 
 
 def login_failure_record(*, username: str, address: str) -> None:
+    cache = throttle_cache_get()
     window = settings.LOGIN_THROTTLE["WINDOW_SECONDS"]
     for key in _throttle_keys(username=username, address=address).values():
         if cache.add(key, 1, timeout=window):
@@ -70,6 +97,7 @@ def login_failure_record(*, username: str, address: str) -> None:
 
 
 def login_success_record(*, username: str, address: str) -> None:
+    cache = throttle_cache_get()
     key = _throttle_keys(username=username, address=address)["account"]
     cache.delete_many([key, f"{key}:start"])
 

@@ -200,7 +200,8 @@ def order_place(
             _stock_take(user=user, lines=lines)
             _order_pay(order=order, method=method)
             cart.lines.all().delete()
-            transaction.on_commit(lambda: order_confirmation_send(order=order))
+            # The order stands whatever happens to its receipt: a failure is logged, never shown as a failed checkout.
+            transaction.on_commit(lambda: order_confirmation_send(order=order), robust=True)
     except IntegrityError:
         # Another submission with the same key won the race; show its order.
         existing = _order_for_key(user=user, idempotency_key=idempotency_key)
