@@ -128,11 +128,18 @@ LOGIN_REDIRECT_URL = "shop:home"
 LOGOUT_REDIRECT_URL = "shop:home"
 # Where a new shopper lands after signing up (a URL name or path); the taste onboarding when it exists.
 SIGNUP_REDIRECT_URL = env.str("SIGNUP_REDIRECT_URL", default="onboarding")
-# Failed log-ins allowed per account and per client address within the window (counted in the cache, Redis).
+# The log-in throttle (shop/services/accounts.py), counted in the cache (Redis) per window: failed
+# log-ins allowed per account from one client address and per client address before that address
+# is refused until the window ends; and, per account from anywhere, the failures before each attempt
+# on it waits DELAY_SECONDS, doubling per further failure up to DELAY_MAX_SECONDS (never a block,
+# so that nobody can lock the owner out).
 LOGIN_THROTTLE = {
-    "ACCOUNT_FAILURES": env.int("LOGIN_THROTTLE_ACCOUNT_FAILURES", default=5),
+    "ACCOUNT_ADDRESS_FAILURES": env.int("LOGIN_THROTTLE_ACCOUNT_ADDRESS_FAILURES", default=5),
     "ADDRESS_FAILURES": env.int("LOGIN_THROTTLE_ADDRESS_FAILURES", default=20),
     "WINDOW_SECONDS": env.int("LOGIN_THROTTLE_WINDOW_SECONDS", default=15 * 60),
+    "ACCOUNT_FREE_FAILURES": env.int("LOGIN_THROTTLE_ACCOUNT_FREE_FAILURES", default=5),
+    "DELAY_SECONDS": env.float("LOGIN_THROTTLE_DELAY_SECONDS", default=0.5),
+    "DELAY_MAX_SECONDS": env.float("LOGIN_THROTTLE_DELAY_MAX_SECONDS", default=3.0),
 }
 # Password-reset mail: printed to the console unless a real backend is configured.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
