@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Turns a page's rate-limit refusal into RATELIMIT_VIEW's 429 answer (shop/ratelimits.py).
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -176,6 +178,23 @@ STORAGES = {
 # for every rate limit); 0 means the header is ignored and REMOTE_ADDR is the client.
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 
+# Per-client limits on the costly pages (shop/ratelimits.py, django-ratelimit, counted in the
+# default cache): a signed-in shopper is counted by account, anyone else by client address. Rates
+# are "count/period", the period one of s, m, h, d. The photo search and review API share their
+# page's budget. django_ratelimit is not an installed app: its system checks refuse the
+# process-memory cache that a machine without Redis runs on.
+RATE_LIMITS = {
+    "search": env.str("RATE_LIMIT_SEARCH", default="60/m"),
+    "photo_search": env.str("RATE_LIMIT_PHOTO_SEARCH", default="10/m"),
+    "review_write": env.str("RATE_LIMIT_REVIEW_WRITE", default="10/h"),
+    "helpful_vote": env.str("RATE_LIMIT_HELPFUL_VOTE", default="60/h"),
+    "signup": env.str("RATE_LIMIT_SIGNUP", default="10/h"),
+    "password_reset": env.str("RATE_LIMIT_PASSWORD_RESET", default="5/h"),
+}
+# A cache outage lets requests through rather than refusing every shopper.
+RATELIMIT_FAIL_OPEN = True
+RATELIMIT_VIEW = "shop.views.errors.rate_limited"
+
 REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 24,
@@ -188,6 +207,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         "shop.api.throttling.AnonRateThrottle",
         "shop.api.throttling.UserRateThrottle",
+        "shop.api.throttling.RateLimitThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="120/minute"),

@@ -2,15 +2,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView, PasswordResetConfirmView
+from django.contrib.auth.views import LoginView, PasswordResetConfirmView, PasswordResetView
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 
 from shop.forms import ProfileForm, SignupForm, ThrottledAuthenticationForm
 from shop.models import CustomerProfile
+from shop.ratelimits import rate_limit_enforce
 from shop.selectors.orders import order_get, order_list
 from shop.services.accounts import login_throttle_clear, profile_update, user_create
 
@@ -19,6 +21,11 @@ ORDERS_PER_PAGE = 10
 
 class ShopLoginView(LoginView):
     form_class = ThrottledAuthenticationForm
+
+
+@method_decorator(rate_limit_enforce(group="password_reset", methods=["POST"]), name="dispatch")
+class ShopPasswordResetView(PasswordResetView):
+    """Each request sends a mail: limited, so that nobody floods a mailbox or the shop's sending quota."""
 
 
 class ShopPasswordResetConfirmView(PasswordResetConfirmView):
@@ -32,6 +39,7 @@ class ShopPasswordResetConfirmView(PasswordResetConfirmView):
 
 
 @sensitive_post_parameters("password1", "password2")
+@rate_limit_enforce(group="signup", methods=["POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("shop:account")
