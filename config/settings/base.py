@@ -195,12 +195,18 @@ RATE_LIMITS = {
 RATELIMIT_FAIL_OPEN = True
 RATELIMIT_VIEW = "shop.views.errors.rate_limited"
 
+# API tokens (POST /api/auth/token/) stop working this many hours after they were issued; the
+# token endpoint then issues a new one.
+API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=720)
+
 REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 24,
+    # Token first: DRF names the first class in WWW-Authenticate, so that a missing, wrong or expired
+    # token is a 401 the client can act on rather than a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "shop.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     # DRF's throttles keyed by shop.http.client_address_get (NUM_PROXIES above), not DRF's own reading
     # of X-Forwarded-For, which any client could vary to reset its limit.

@@ -18,6 +18,7 @@ import hashlib
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
@@ -26,6 +27,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from shop.http import client_address_get
@@ -173,8 +175,17 @@ def user_authenticate(*, request: HttpRequest | None, username: str, password: s
     return user
 
 
+def api_token_expired(*, token: Token) -> bool:
+    return token.created <= timezone.now() - timedelta(hours=settings.API_TOKEN_TTL_HOURS)
+
+
 def api_token_get_or_create(*, user: AbstractBaseUser) -> Token:
-    token, _ = Token.objects.get_or_create(user=user)
+    """The user's API token; an expired one is replaced by a new key (a token's key is its primary key)."""
+    with transaction.atomic():
+        token, created = Token.objects.select_for_update().get_or_create(user=user)
+        if not created and api_token_expired(token=token):
+            token.delete()
+            token = Token.objects.create(user=user)
     return token
 
 
