@@ -61,6 +61,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/signup.html", {"form": form, "next": next_url})
 
 
+@sensitive_post_parameters("current_password")
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -71,9 +72,16 @@ def account(request: HttpRequest) -> HttpResponse:
         "email": user.email,
         "preferred_categories": profile.preferred_categories.all(),
     }
-    form = ProfileForm(request.POST or None, initial=initial, user=user)
+    form = ProfileForm(request.POST or None, initial=initial, user=user, request=request)
     if request.method == "POST" and form.is_valid():
-        profile_update(user=user, **form.cleaned_data)
+        data = form.cleaned_data
+        profile_update(
+            user=user,
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=data["email"],
+            preferred_categories=data["preferred_categories"],
+        )
         messages.success(request, "Your profile is saved.")
         return redirect("shop:account")
     recent = order_list(user=user)[:3]

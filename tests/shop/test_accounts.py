@@ -148,7 +148,13 @@ def test_account_page_edits_profile_and_preferred_departments(client):
     client.force_login(user)
     response = client.post(
         reverse("shop:account"),
-        {"first_name": "Pat", "last_name": "Lee", "email": "pat@example.com", "preferred_categories": [garden.pk]},
+        {
+            "first_name": "Pat",
+            "last_name": "Lee",
+            "email": "pat@example.com",
+            "current_password": "a-good-password-1",
+            "preferred_categories": [garden.pk],
+        },
     )
     assert response.status_code == 302
     user.refresh_from_db()
@@ -159,6 +165,25 @@ def test_account_page_edits_profile_and_preferred_departments(client):
     bad = client.post(reverse("shop:account"), {"email": "bad", "preferred_categories": [999999]})
     assert "Enter a valid email address." in bad.content.decode() and "Select a valid choice" in bad.content.decode()
     assert list(user.profile.preferred_categories.all()) == [garden], "a refused form changes nothing"
+
+
+def test_changing_the_email_needs_the_current_password(client):
+    user = UserFactory(username="careful", email="careful@example.com", first_name="Kim")
+    client.force_login(user)
+    change = {"first_name": "Kim", "last_name": "", "email": "thief@example.com"}
+    missing = client.post(reverse("shop:account"), change)
+    assert "Enter your current password to change your email." in missing.content.decode()
+    wrong = client.post(reverse("shop:account"), {**change, "current_password": "guess"})
+    assert "That is not your current password." in wrong.content.decode()
+    user.refresh_from_db()
+    assert user.email == "careful@example.com"
+
+    renamed = client.post(reverse("shop:account"), {"first_name": "Kimberly", "email": "careful@example.com"})
+    assert renamed.status_code == 302, "other fields change without the password"
+    moved = client.post(reverse("shop:account"), {**change, "current_password": "a-good-password-1"})
+    assert moved.status_code == 302
+    user.refresh_from_db()
+    assert user.email == "thief@example.com"
 
 
 def test_account_pages_need_a_log_in(client):
