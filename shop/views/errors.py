@@ -10,8 +10,9 @@ RETRY_AFTER_UNKNOWN_SECONDS = 60
 def _wait_words(*, seconds: int) -> str:
     if seconds < 90:
         return f"{seconds} second{'s' if seconds != 1 else ''}"
-    minutes = -(-seconds // 60)
-    return f"{minutes} minutes"
+    if seconds < 90 * 60:
+        return f"{-(-seconds // 60)} minutes"
+    return f"{-(-seconds // 3600)} hours"
 
 
 def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
