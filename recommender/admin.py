@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -96,6 +97,10 @@ class TrainingRunAdmin(RecordOnlyAdmin):
     )
     fields = readonly_fields
 
+    def has_train_permission(self, request: HttpRequest) -> bool:
+        """Starting and stopping runs: a permission of its own, as staff never add or change runs by hand."""
+        return request.user.has_perm("recommender.run_training")
+
     @admin.display(description="nDCG@10 (held out)")
     def held_out_ndcg(self, run: TrainingRun) -> str:
         value = (run.metrics.get("two-tower") or {}).get("ndcg@10")
@@ -131,19 +136,25 @@ class TrainingRunAdmin(RecordOnlyAdmin):
         return run
 
     def train_view(self, request: HttpRequest):
+        """The "Train now" button: the same permission as the actions, refused outright without it."""
+        if not self.has_train_permission(request):
+            raise PermissionDenied
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        if not request.user.has_perm("recommender.add_trainingrun") and not request.user.is_superuser:
-            self.message_user(request, "You may not start training runs.", messages.ERROR)
-        else:
-            self._start(request, force_publish=request.POST.get("force_publish") == "1")
+        self._start(request, force_publish=request.POST.get("force_publish") == "1")
         return HttpResponseRedirect(reverse("admin:recommender_trainingrun_changelist"))
 
-    @admin.action(description="Train again: start a new run with the same publish rule")
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+        extra = {**(extra_context or {}), "can_train": self.has_train_permission(request)}
+        return super().changelist_view(request, extra_context=extra)
+
+    @admin.action(description="Train again: start a new run with the same publish rule", permissions=["train"])
     def train_again(self, request: HttpRequest, queryset) -> None:
         self._start(request, force_publish=any(queryset.values_list("force_publish", flat=True)))
 
-    @admin.action(description="Stop the selected runs that are in progress (a worker died, or they hang)")
+    @admin.action(
+        description="Stop the selected runs that are in progress (a worker died, or they hang)", permissions=["train"]
+    )
     def abandon(self, request: HttpRequest, queryset) -> None:
         stopped = 0
         for run in queryset.filter(in_progress=True):
@@ -188,6 +199,10 @@ class ModelVersionAdmin(RecordOnlyAdmin):
     )
     fields = readonly_fields
 
+    def has_publish_permission(self, request: HttpRequest) -> bool:
+        """Putting a version live changes every shopper's recommendations: a permission of its own."""
+        return request.user.has_perm("recommender.publish_modelversion")
+
     @admin.display(description="Live", boolean=True)
     def live(self, version: ModelVersion) -> bool:
         return bool(version.is_live)
@@ -205,7 +220,9 @@ class ModelVersionAdmin(RecordOnlyAdmin):
             version.run_id,
         )
 
-    @admin.action(description="Activate the selected version (it serves from the next request)")
+    @admin.action(
+        description="Activate the selected version (it serves from the next request)", permissions=["publish"]
+    )
     def activate(self, request: HttpRequest, queryset) -> None:
         if queryset.count() != 1:
             self.message_user(request, "Select exactly one version to activate.", messages.ERROR)
@@ -232,7 +249,7 @@ class ModelVersionAdmin(RecordOnlyAdmin):
             request, f"{version} has no item vectors any more: they are being recomputed, then it goes live."
         )
 
-    @admin.action(description="Roll back to the version that was live before the current one")
+    @admin.action(description="Roll back to the version that was live before the current one", permissions=["publish"])
     def rollback(self, request: HttpRequest, queryset) -> None:
         try:
             version = model_version_rollback()

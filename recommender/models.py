@@ -55,6 +55,8 @@ class TrainingRun(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # Runs are written by the pipeline only, so "add" and "change" say nothing about who may train.
+        permissions = [("run_training", "Can start and stop training runs")]
         constraints = [
             models.UniqueConstraint(
                 fields=["in_progress"], condition=Q(in_progress=True), name="one_training_run_at_a_time"
@@ -94,6 +96,7 @@ class ModelVersion(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        permissions = [("publish_modelversion", "Can put a model version live or roll back to an earlier one")]
         constraints = [
             models.UniqueConstraint(fields=["is_live"], condition=Q(is_live=True), name="one_live_model_version"),
         ]

@@ -15,12 +15,12 @@ class ReviewAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ("publish", "unpublish")
 
-    @admin.action(description="Publish selected reviews")
+    @admin.action(description="Publish selected reviews", permissions=["change"])
     def publish(self, request, queryset) -> None:
         updated = reviews_publish_set(reviews=queryset, published=True)
         self.message_user(request, f"{updated} reviews published; their products' summaries will be rebuilt.")
 
-    @admin.action(description="Unpublish selected reviews (hide them from shoppers)")
+    @admin.action(description="Unpublish selected reviews (hide them from shoppers)", permissions=["change"])
     def unpublish(self, request, queryset) -> None:
         updated = reviews_publish_set(reviews=queryset, published=False)
         self.message_user(request, f"{updated} reviews unpublished; their products' summaries will be rebuilt.")
@@ -47,7 +47,7 @@ class ReviewSummaryAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
-    @admin.action(description="Summarise now (skips products whose reviews did not change)")
+    @admin.action(description="Summarise now (skips products whose reviews did not change)", permissions=["change"])
     def regenerate_now(self, request, queryset) -> None:
         report = summaries_generate(product_ids=queryset.values_list("product_id", flat=True))
         self.message_user(
@@ -58,7 +58,9 @@ class ReviewSummaryAdmin(admin.ModelAdmin):
         for product_id, error in report.failed.items():
             self.message_user(request, f"Product {product_id}: the LLM gave no answer ({error}).", level=messages.ERROR)
 
-    @admin.action(description="Queue on the ml workers (skips products whose reviews did not change)")
+    @admin.action(
+        description="Queue on the ml workers (skips products whose reviews did not change)", permissions=["change"]
+    )
     def regenerate_queued(self, request, queryset) -> None:
         queued = sum(
             summary_enqueue(product_id=product_id) for product_id in queryset.values_list("product_id", flat=True)

@@ -18,6 +18,9 @@ class ReviewListCreateAPIView(APIView):
     POST (signed in): `rating` 1–5, `title`, `body`: the shopper's one review of the product."""
 
     pagination_class = PageNumberPagination
+    # Writing spends the review form's budget (shop.api.throttling.RateLimitThrottle); reading is free.
+    rate_limit_group = "review_write"
+    rate_limit_methods = ["POST"]
 
     class FilterSerializer(serializers.Serializer):
         # Plain text on purpose: an unknown or malformed value falls back to the default (ReviewFilters),

@@ -11,6 +11,7 @@ from reviews.models import Review
 from reviews.selectors import own_review_get, review_list, reviews_section_get
 from reviews.services import review_create, review_update, review_vote_toggle
 from shop.models import Product
+from shop.ratelimits import rate_limit_enforce
 
 
 def _product(product_id: int) -> Product:
@@ -35,6 +36,7 @@ def review_list_fragment(request: HttpRequest, product_id: int) -> HttpResponse:
 
 
 @require_POST
+@rate_limit_enforce(group="review_write", methods=["POST"])
 def review_write(request: HttpRequest, product_id: int) -> HttpResponse:
     """Create the shopper's review of the product, or update it when they wrote one already."""
     product = _product(product_id)
@@ -92,6 +94,7 @@ def _form_response(request: HttpRequest, product: Product, form: ReviewForm, *, 
 
 
 @require_POST
+@rate_limit_enforce(group="helpful_vote", methods=["POST"])
 def review_helpful(request: HttpRequest, review_id: int) -> HttpResponse:
     review = get_object_or_404(Review.objects.select_related("product"), pk=review_id, is_published=True)
     error = ""

@@ -206,6 +206,8 @@ class ImageSearchAPIView(APIView):
     """POST /api/search/image/ (multipart: photo, and any filter fields): products that look like the photo."""
 
     parser_classes = [MultiPartParser, FormParser]
+    # The photo search page's budget (shop.api.throttling.RateLimitThrottle): encoding a photo is costly.
+    rate_limit_group = "photo_search"
     OutputSerializer = SearchAPIView.OutputSerializer
     ErrorSerializer = SearchAPIView.ErrorSerializer
 

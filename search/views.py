@@ -6,6 +6,7 @@ from ml.encoders import EncoderUnavailable, image_encoder_status
 from search.forms import SORTS, SearchForm
 from search.photos import PhotoRejected, photo_open
 from search.selectors import filter_chips, filter_params, product_image_search, product_search
+from shop.ratelimits import rate_limit_enforce
 
 
 def _context(*, form: SearchForm, result=None, error: str = "", photo: bool = False) -> dict:
@@ -21,6 +22,7 @@ def _context(*, form: SearchForm, result=None, error: str = "", photo: bool = Fa
 
 
 @require_GET
+@rate_limit_enforce(group="search")
 def search_page(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     template = "search/_results.html" if request.htmx else "search/search.html"
@@ -31,6 +33,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@rate_limit_enforce(group="photo_search")
 def image_search_page(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.POST)
     if not form.is_valid():

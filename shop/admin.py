@@ -86,17 +86,17 @@ class ProductAdmin(admin.ModelAdmin):
             return "No image yet."
         return format_html('<img src="{}" alt="" style="max-width:256px;border-radius:8px">', product.image.url)
 
-    @admin.action(description="Make selected products visible to shoppers")
+    @admin.action(description="Make selected products visible to shoppers", permissions=["change"])
     def activate(self, request, queryset) -> None:
         updated = queryset.update(is_active=True)
         self.message_user(request, f"{updated} products are now active.")
 
-    @admin.action(description="Hide selected products from shoppers")
+    @admin.action(description="Hide selected products from shoppers", permissions=["change"])
     def deactivate(self, request, queryset) -> None:
         updated = queryset.update(is_active=False)
         self.message_user(request, f"{updated} products are now hidden.")
 
-    @admin.action(description="Re-embed selected products for search (text and pictures)")
+    @admin.action(description="Re-embed selected products for search (text and pictures)", permissions=["change"])
     def embed(self, request, queryset) -> None:
         from search.tasks import products_embed_task
 
@@ -177,7 +177,8 @@ def _transition_action(to_status: str, description: str):
             modeladmin.message_user(request, message, level=messages.WARNING)
 
     action.__name__ = f"mark_{to_status}"
-    return admin.action(description=description)(action)
+    # Moving an order along is changing it: staff who may only look at orders are not offered these.
+    return admin.action(description=description, permissions=["change"])(action)
 
 
 @admin.register(Order)

@@ -66,6 +66,13 @@ class ProfileForm(forms.Form):
     first_name = forms.CharField(max_length=150, required=False)
     last_name = forms.CharField(max_length=150, required=False)
     email = forms.EmailField(max_length=150)
+    current_password = forms.CharField(
+        label="Current password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Needed only to change your email.",
+    )
     preferred_categories = forms.ModelMultipleChoiceField(
         queryset=Category.objects.filter(depth=0).order_by("name"),
         required=False,
@@ -73,15 +80,34 @@ class ProfileForm(forms.Form):
         help_text="We show more of what you like.",
     )
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, request=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.user = user
+        self.user, self.request = user, request
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
         if get_user_model().objects.filter(email__iexact=email).exclude(pk=self.user.pk).exists():
             raise ValidationError("Another account uses this email.")
         return email
+
+    def clean(self) -> dict:
+        """A new email needs the current password: password resets go to that address, so whoever holds a
+        signed-in session (a shared computer, a stolen cookie) could otherwise take the account over. The check
+        goes through the log-in throttle, so it cannot be used to guess the password either."""
+        data = super().clean()
+        email = data.get("email")
+        if email is None or email == (self.user.email or "").lower():
+            return data
+        password = data.get("current_password")
+        if not password:
+            self.add_error("current_password", "Enter your current password to change your email.")
+            return data
+        try:
+            user_authenticate(request=self.request, username=self.user.get_username(), password=password)
+        except ValidationError as error:
+            wrong = error.code == "invalid_login"
+            self.add_error("current_password", "That is not your current password." if wrong else error)
+        return data
 
 
 class AddToCartForm(forms.Form):

@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Turns a page's rate-limit refusal into RATELIMIT_VIEW's 429 answer (shop/ratelimits.py).
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -178,11 +180,18 @@ LOGIN_REDIRECT_URL = "shop:home"
 LOGOUT_REDIRECT_URL = "shop:home"
 # Where a new shopper lands after signing up (a URL name or path); the taste onboarding when it exists.
 SIGNUP_REDIRECT_URL = env.str("SIGNUP_REDIRECT_URL", default="onboarding")
-# Failed log-ins allowed per account and per client address within the window (counted in the cache, Redis).
+# The log-in throttle (shop/services/accounts.py), counted in the cache (Redis) per window: failed
+# log-ins allowed per account from one client address and per client address before that address
+# is refused until the window ends; and, per account from anywhere, the failures before each attempt
+# on it waits DELAY_SECONDS, doubling per further failure up to DELAY_MAX_SECONDS (never a block,
+# so that nobody can lock the owner out).
 LOGIN_THROTTLE = {
-    "ACCOUNT_FAILURES": env.int("LOGIN_THROTTLE_ACCOUNT_FAILURES", default=5),
+    "ACCOUNT_ADDRESS_FAILURES": env.int("LOGIN_THROTTLE_ACCOUNT_ADDRESS_FAILURES", default=5),
     "ADDRESS_FAILURES": env.int("LOGIN_THROTTLE_ADDRESS_FAILURES", default=20),
     "WINDOW_SECONDS": env.int("LOGIN_THROTTLE_WINDOW_SECONDS", default=15 * 60),
+    "ACCOUNT_FREE_FAILURES": env.int("LOGIN_THROTTLE_ACCOUNT_FREE_FAILURES", default=5),
+    "DELAY_SECONDS": env.float("LOGIN_THROTTLE_DELAY_SECONDS", default=0.5),
+    "DELAY_MAX_SECONDS": env.float("LOGIN_THROTTLE_DELAY_MAX_SECONDS", default=3.0),
 }
 # Password-reset mail: printed to the console unless a real backend is configured.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
@@ -219,16 +228,42 @@ STORAGES = {
 # for every rate limit); 0 means the header is ignored and REMOTE_ADDR is the client.
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 
+# Per-client limits on the costly pages (shop/ratelimits.py, django-ratelimit, counted in the
+# default cache): a signed-in shopper is counted by account, anyone else by client address. Rates
+# are "count/period", the period one of s, m, h, d. The photo search and review API share their
+# page's budget. django_ratelimit is not an installed app: its system checks refuse the
+# process-memory cache that a machine without Redis runs on.
+RATE_LIMITS = {
+    "search": env.str("RATE_LIMIT_SEARCH", default="60/m"),
+    "photo_search": env.str("RATE_LIMIT_PHOTO_SEARCH", default="10/m"),
+    "review_write": env.str("RATE_LIMIT_REVIEW_WRITE", default="10/h"),
+    "helpful_vote": env.str("RATE_LIMIT_HELPFUL_VOTE", default="60/h"),
+    "signup": env.str("RATE_LIMIT_SIGNUP", default="10/h"),
+    "password_reset": env.str("RATE_LIMIT_PASSWORD_RESET", default="5/h"),
+}
+# A cache outage lets requests through rather than refusing every shopper.
+RATELIMIT_FAIL_OPEN = True
+RATELIMIT_VIEW = "shop.views.errors.rate_limited"
+
+# API tokens (POST /api/auth/token/) stop working this many hours after they were issued; the
+# token endpoint then issues a new one.
+API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=720)
+
 REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 24,
+    # Token first: DRF names the first class in WWW-Authenticate, so that a missing, wrong or expired
+    # token is a 401 the client can act on rather than a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "shop.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
+    # DRF's throttles keyed by shop.http.client_address_get (NUM_PROXIES above), not DRF's own reading
+    # of X-Forwarded-For, which any client could vary to reset its limit.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "shop.api.throttling.AnonRateThrottle",
+        "shop.api.throttling.UserRateThrottle",
+        "shop.api.throttling.RateLimitThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="120/minute"),

@@ -17,10 +17,10 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from shop.api.pagination import paginated_response
+from shop.api.throttling import ScopedRateThrottle
 from shop.models import MAX_LINE_QUANTITY, CartLine, Category, Order, OrderLine, OrderStatusChange, Product
 from shop.payments import payment_methods
 from shop.selectors import PRODUCT_SORTS, category_get, category_list, product_get, product_list

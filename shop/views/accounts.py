@@ -2,17 +2,19 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, PasswordResetConfirmView, PasswordResetView
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 
 from shop.forms import ProfileForm, SignupForm, ThrottledAuthenticationForm
 from shop.models import CustomerProfile
+from shop.ratelimits import rate_limit_enforce
 from shop.selectors.orders import order_get, order_list
-from shop.services.accounts import profile_update, user_create
+from shop.services.accounts import login_throttle_clear, profile_update, user_create
 
 ORDERS_PER_PAGE = 10
 
@@ -21,7 +23,23 @@ class ShopLoginView(LoginView):
     form_class = ThrottledAuthenticationForm
 
 
+@method_decorator(rate_limit_enforce(group="password_reset", methods=["POST"]), name="dispatch")
+class ShopPasswordResetView(PasswordResetView):
+    """Each request sends a mail: limited, so that nobody floods a mailbox or the shop's sending quota."""
+
+
+class ShopPasswordResetConfirmView(PasswordResetConfirmView):
+    """A new password set through the mailed link: whoever did it holds the mailbox, so the account's failed
+    log-ins are forgotten and the owner logs in at once."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        login_throttle_clear(username=form.user.get_username())
+        return response
+
+
 @sensitive_post_parameters("password1", "password2")
+@rate_limit_enforce(group="signup", methods=["POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("shop:account")
@@ -43,6 +61,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/signup.html", {"form": form, "next": next_url})
 
 
+@sensitive_post_parameters("current_password")
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -53,9 +72,16 @@ def account(request: HttpRequest) -> HttpResponse:
         "email": user.email,
         "preferred_categories": profile.preferred_categories.all(),
     }
-    form = ProfileForm(request.POST or None, initial=initial, user=user)
+    form = ProfileForm(request.POST or None, initial=initial, user=user, request=request)
     if request.method == "POST" and form.is_valid():
-        profile_update(user=user, **form.cleaned_data)
+        data = form.cleaned_data
+        profile_update(
+            user=user,
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=data["email"],
+            preferred_categories=data["preferred_categories"],
+        )
         messages.success(request, "Your profile is saved.")
         return redirect("shop:account")
     recent = order_list(user=user)[:3]
