@@ -6,6 +6,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
 from shop.models import MAX_LINE_QUANTITY, Category
+from shop.models.customers import PUBLIC_NAME_MAX_LENGTH
 from shop.payments import payment_methods
 from shop.services.accounts import user_authenticate
 from shop.validators import phone_validate, postal_code_validate
@@ -66,6 +67,12 @@ class ProfileForm(forms.Form):
     first_name = forms.CharField(max_length=150, required=False)
     last_name = forms.CharField(max_length=150, required=False)
     email = forms.EmailField(max_length=150)
+    public_name = forms.CharField(
+        label="Public name (optional)",
+        max_length=PUBLIC_NAME_MAX_LENGTH,
+        required=False,
+        help_text="Shown with your reviews. Left empty, they show your first name and last initial.",
+    )
     preferred_categories = forms.ModelMultipleChoiceField(
         queryset=Category.objects.filter(depth=0).order_by("name"),
         required=False,
@@ -82,6 +89,12 @@ class ProfileForm(forms.Form):
         if get_user_model().objects.filter(email__iexact=email).exclude(pk=self.user.pk).exists():
             raise ValidationError("Another account uses this email.")
         return email
+
+    def clean_public_name(self) -> str:
+        name = self.cleaned_data["public_name"].strip()
+        if "@" in name:
+            raise ValidationError("A public name cannot contain “@”: everyone can read it, so keep your email private.")
+        return name
 
 
 class AddToCartForm(forms.Form):

@@ -51,6 +51,7 @@ def account(request: HttpRequest) -> HttpResponse:
         "first_name": user.first_name,
         "last_name": user.last_name,
         "email": user.email,
+        "public_name": profile.public_name,
         "preferred_categories": profile.preferred_categories.all(),
     }
     form = ProfileForm(request.POST or None, initial=initial, user=user)
