@@ -13,7 +13,8 @@ import numpy as np
 import torch
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Case, Count, F, FloatField, Q, Subquery, Sum, Value, When
+from django.db import connection
+from django.db.models import Count, F, Q, Subquery
 from django.utils import timezone
 
 from ml.vectors import vector_nearest
@@ -25,6 +26,9 @@ from shop.models import CustomerProfile, Interaction, Product
 
 TRENDING_CACHE_KEY = "recommender:trending:v1"
 TRENDING_POOL = 200
+TRENDING_RECENCY = ((1, 1.0), (3, 0.6), (7, 0.35))
+"""(younger than this many days, weight): how much a day's visitors count; older ones TRENDING_RECENCY_OLDER."""
+TRENDING_RECENCY_OLDER = 0.15
 CANDIDATE_WIDENING = 4
 REASON_VERBS = {"view": "viewed", "cart": "added", "purchase": "bought", "rating": "liked"}
 
@@ -65,24 +69,44 @@ def trending_product_ids() -> list[int]:
 
 
 def trending_product_ids_compute(*, now: datetime | None = None) -> list[int]:
+    """Products ranked by how many people showed interest lately, not by how many events they made.
+
+    Each visitor (a shopper, or an anonymous session) counts once per product and day, with the
+    kind weight of the strongest thing they did there that day (a view, a rating, a cart, a
+    purchase); recent days count more (TRENDING_RECENCY). A script replaying one page all day,
+    or a shopper re-adding an item, is one visitor.
+    """
     now = now or timezone.now()
-    kind_weight = Case(
-        *(When(kind=kind, then=Value(weight)) for kind, weight in KIND_WEIGHTS.items()), default=Value(0.0)
-    )
-    recency = Case(
-        When(created_at__gte=now - timedelta(days=1), then=Value(1.0)),
-        When(created_at__gte=now - timedelta(days=3), then=Value(0.6)),
-        When(created_at__gte=now - timedelta(days=7), then=Value(0.35)),
-        default=Value(0.15),
-        output_field=FloatField(),
-    )
-    return list(
-        Interaction.objects.filter(created_at__gte=now - timedelta(days=settings.RECOMMENDER["TRENDING_DAYS"]))
-        .values("product_id")
-        .annotate(heat=Sum(kind_weight * recency, output_field=FloatField()))
-        .order_by("-heat", "product_id")
-        .values_list("product_id", flat=True)[:TRENDING_POOL]
-    )
+    table = connection.ops.quote_name(Interaction._meta.db_table)
+    kind_weight = " ".join("WHEN %s THEN %s" for _ in KIND_WEIGHTS)
+    recency = " ".join("WHEN days_ago < %s THEN %s" for _ in TRENDING_RECENCY)
+    sql = f"""
+        SELECT product_id
+        FROM (
+            SELECT
+                product_id,
+                COALESCE('u' || user_id::text, 's' || session_key) AS visitor,
+                FLOOR(EXTRACT(EPOCH FROM (%s - created_at)) / 86400) AS days_ago,
+                MAX(CASE kind {kind_weight} ELSE 0.0 END) AS weight
+            FROM {table}
+            WHERE created_at >= %s
+            GROUP BY 1, 2, 3
+        ) AS visits
+        GROUP BY product_id
+        ORDER BY SUM(weight * CASE {recency} ELSE %s END) DESC, product_id
+        LIMIT %s
+    """
+    params = [
+        now,
+        *(value for pair in KIND_WEIGHTS.items() for value in pair),
+        now - timedelta(days=settings.RECOMMENDER["TRENDING_DAYS"]),
+        *(value for pair in TRENDING_RECENCY for value in pair),
+        TRENDING_RECENCY_OLDER,
+        TRENDING_POOL,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [product_id for (product_id,) in cursor.fetchall()]
 
 
 def trending_products(

@@ -8,6 +8,8 @@ drives a run through its stages.
 import logging
 import traceback
 
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,7 +18,7 @@ from recommender.features import FEATURE_SCHEMA_HASH, FeatureSchemaMismatch, ite
 from recommender.model import item_table
 from recommender.models import ItemVector, ModelVersion, TrainingRun
 from recommender.registry import ModelUnavailable, model_artifact_load
-from shop.models import Interaction
+from shop.models import CustomerProfile, Interaction, Product
 from shop.services import interaction_record
 
 logger = logging.getLogger(__name__)
@@ -153,8 +155,16 @@ def _vectors_prune() -> None:
     ItemVector.objects.exclude(version_id__in=keep).exclude(version_id__in=[pk for pk in unfinished if pk]).delete()
 
 
-def onboarding_likes_record(*, user, products) -> int:
-    """Each product liked during onboarding becomes a five-star rating in the shopper's history."""
+def onboarding_likes_record(*, user: AbstractBaseUser, products: list[Product]) -> int:
+    """Each product liked during onboarding becomes a five-star rating in the shopper's history.
+
+    Only while the shopper's onboarding is open: afterwards the like form could be replayed to give
+    any product five stars without a review, so it is refused (ValidationError "onboarding_finished").
+    """
+    if CustomerProfile.objects.filter(user=user, onboarding_completed=True).exists():
+        raise ValidationError(
+            "You have finished choosing your tastes. Rate products by reviewing them.", code="onboarding_finished"
+        )
     for product in products:
         interaction_record(product=product, kind=Interaction.Kind.RATING, user=user, value=5.0)
     return len(products)

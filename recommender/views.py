@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -67,7 +68,11 @@ def onboarding_round(request: HttpRequest, round_number: int) -> HttpResponse:
         round_ids = request.session.get(f"{SHOWN_SESSION_KEY}_{round_number}", [])
         form = OnboardingLikesForm(request.POST, shown_ids=round_ids)
         if form.is_valid():
-            onboarding_likes_record(user=request.user, products=list(form.cleaned_data["liked"]))
+            try:
+                onboarding_likes_record(user=request.user, products=list(form.cleaned_data["liked"]))
+            except ValidationError as error:
+                messages.info(request, error.messages[0])
+                return redirect("shop:home")
             if "finish" in request.POST or round_number == ROUNDS:
                 profile_onboarding_finish(user=request.user)
                 messages.success(request, "Thanks! Your choices are saved: the home page uses them from now on.")

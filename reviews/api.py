@@ -11,6 +11,7 @@ from reviews.selectors import REVIEW_SORTS, ReviewFilters, aspect_review_ids, re
 from reviews.services import review_create
 from shop.api.pagination import paginated_response
 from shop.selectors import product_get
+from shop.selectors.customers import user_public_name
 
 
 class ReviewListCreateAPIView(APIView):
@@ -38,7 +39,7 @@ class ReviewListCreateAPIView(APIView):
     @extend_schema_serializer(component_name="Review")
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
-        author = serializers.SerializerMethodField()
+        author = serializers.SerializerMethodField(help_text="The reviewer's public name, never their email address.")
         rating = serializers.IntegerField()
         title = serializers.CharField()
         body = serializers.CharField()
@@ -48,7 +49,7 @@ class ReviewListCreateAPIView(APIView):
         updated_at = serializers.DateTimeField()
 
         def get_author(self, review) -> str:
-            return review.author.first_name or review.author.username
+            return user_public_name(user=review.author)
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer(many=True))
     def get(self, request: Request, product_id: int) -> Response:

@@ -85,7 +85,7 @@ def review_list(
     viewer: AbstractBaseUser | AnonymousUser | None = None,
 ) -> QuerySet[Review]:
     """Published reviews of a product with their helpful votes and whether `viewer` cast one."""
-    reviews = Review.objects.filter(product_id=product_id, is_published=True).select_related("author")
+    reviews = Review.objects.filter(product_id=product_id, is_published=True).select_related("author__profile")
     if stars is not None:
         reviews = reviews.filter(rating=stars)
     if aspect_review_ids is not None:

@@ -6,6 +6,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
 from shop.models import MAX_LINE_QUANTITY, Category
+from shop.models.customers import PUBLIC_NAME_MAX_LENGTH
 from shop.payments import payment_methods
 from shop.services.accounts import user_authenticate
 from shop.validators import phone_validate, postal_code_validate
@@ -73,6 +74,12 @@ class ProfileForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         help_text="Needed only to change your email.",
     )
+    public_name = forms.CharField(
+        label="Public name (optional)",
+        max_length=PUBLIC_NAME_MAX_LENGTH,
+        required=False,
+        help_text="Shown with your reviews. Left empty, they show your first name and last initial.",
+    )
     preferred_categories = forms.ModelMultipleChoiceField(
         queryset=Category.objects.filter(depth=0).order_by("name"),
         required=False,
@@ -108,6 +115,12 @@ class ProfileForm(forms.Form):
             wrong = error.code == "invalid_login"
             self.add_error("current_password", "That is not your current password." if wrong else error)
         return data
+
+    def clean_public_name(self) -> str:
+        name = self.cleaned_data["public_name"].strip()
+        if "@" in name:
+            raise ValidationError("A public name cannot contain “@”: everyone can read it, so keep your email private.")
+        return name
 
 
 class AddToCartForm(forms.Form):

@@ -1,4 +1,5 @@
-"""The one trusted answer to "who is this client?", for every rate limit and throttle in the shop.
+"""The one trusted answer to "who is this client?", for every rate limit and throttle in the shop,
+and whether an anonymous client is a visitor the shop knows (a stored session).
 
 Behind N trusted proxies (`NUM_PROXIES`), each proxy appends the address it received the
 request from to X-Forwarded-For, so the client's address is the N-th entry from the right;
@@ -8,6 +9,7 @@ no proxy configured the header is ignored altogether and REMOTE_ADDR is the clie
 
 from django.conf import settings
 from django.http import HttpRequest
+from django_ratelimit.core import is_ratelimited
 
 
 def client_address_get(*, request: HttpRequest) -> str:
@@ -19,3 +21,25 @@ def client_address_get(*, request: HttpRequest) -> str:
     if not forwarded:
         return remote
     return forwarded[-min(proxies, len(forwarded))]
+
+
+def _client_key(group: str, request: HttpRequest) -> str:
+    return client_address_get(request=request)
+
+
+def client_rate_limited(*, request: HttpRequest, group: str, rate: str) -> bool:
+    """Count this request against the client address's budget for `group` ("30/m", django-ratelimit's
+    rates, counted in the cache); True once the budget of the current window is spent."""
+    return is_ratelimited(request, group=group, key=_client_key, rate=rate, increment=True)
+
+
+def visitor_session_key_get(*, request: HttpRequest) -> str:
+    """The key of the stored session the client's session cookie names; "" when there is none.
+
+    A cookie alone proves nothing: a key the session store does not hold (made up, or cleared) is
+    no visitor, or a script could be a new visitor on every request. An expired key is already
+    gone: loading the session, which reading `request.user` does, forgets it.
+    """
+    session = request.session
+    key = session.session_key
+    return key if key and session.exists(key) else ""

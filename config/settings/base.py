@@ -227,6 +227,14 @@ STORAGES = {
 # How many reverse proxies in front of the shop append to X-Forwarded-For (shop/http.py reads it
 # for every rate limit); 0 means the header is ignored and REMOTE_ADDR is the client.
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+# Shopper events written per client address (django-ratelimit rates, counted in the cache): beyond
+# them a product page still renders but records no view, so a script can neither fill the event
+# table nor buy a place in "Popular right now". NEW_VISITORS caps the anonymous sessions that
+# product views start for one address (a client that drops its cookies is a new visitor each time).
+EVENT_RATES = {
+    "VIEWS": env.str("EVENT_RATE_VIEWS", default="30/m"),
+    "NEW_VISITORS": env.str("EVENT_RATE_NEW_VISITORS", default="20/h"),
+}
 
 # Per-client limits on the costly pages (shop/ratelimits.py, django-ratelimit, counted in the
 # default cache): a signed-in shopper is counted by account, anyone else by client address. Rates

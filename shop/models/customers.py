@@ -6,11 +6,18 @@ from django.utils import timezone
 
 from shop.models.catalog import Category, Product
 
+PUBLIC_NAME_MAX_LENGTH = 40
+
 
 class CustomerProfile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     preferred_categories = models.ManyToManyField(Category, blank=True, related_name="+")
     onboarding_completed = models.BooleanField(default=False)
+    public_name = models.CharField(
+        max_length=PUBLIC_NAME_MAX_LENGTH,
+        blank=True,
+        help_text="The name shown with the shopper's reviews; empty: first name and last initial.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

@@ -228,12 +228,21 @@ def user_create(*, email: str, password: str, first_name: str = "", last_name: s
 
 
 def profile_update(
-    *, user: AbstractBaseUser, first_name: str, last_name: str, email: str, preferred_categories: list[Category]
+    *,
+    user: AbstractBaseUser,
+    first_name: str,
+    last_name: str,
+    email: str,
+    public_name: str,
+    preferred_categories: list[Category],
 ) -> CustomerProfile:
+    """The account page's save; `public_name` is what other shoppers see (empty: shop.selectors.customers decides)."""
     with transaction.atomic():
         user.first_name, user.last_name, user.email = first_name.strip(), last_name.strip(), email.strip().lower()
         user.save(update_fields=["first_name", "last_name", "email"])
         profile = profile_preferred_categories_set(user=user, categories=preferred_categories)
+        profile.public_name = public_name.strip()
+        profile.save(update_fields=["public_name"])
     return profile
 
 

@@ -1,10 +1,13 @@
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 
 from recommender.selectors import user_recommendations
 from reviews.selectors import reviews_section_get
-from shop.models import Interaction
+from shop.http import client_rate_limited, visitor_session_key_get
+from shop.models import Interaction, Product
 from shop.selectors import (
     PRODUCT_SORTS,
     category_ancestors,
@@ -51,14 +54,32 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     product = product_get(slug=slug)
-    if not request.session.session_key:
-        request.session.save()
-    interaction_record(
-        product=product, kind=Interaction.Kind.VIEW, user=request.user, session_key=request.session.session_key
-    )
+    _product_view_record(request=request, product=product)
     context = {
         "product": product,
         "ancestors": [*category_ancestors(category=product.category), product.category],
         "reviews_section": reviews_section_get(product_id=product.pk, query=request.GET, viewer=request.user),
     }
     return render(request, "shop/product.html", context)
+
+
+def _product_view_record(*, request: HttpRequest, product: Product) -> None:
+    """A view event for a shopper, or for a visitor whose browser keeps cookies, within the address's rate.
+
+    A client that sent neither a session nor the CSRF cookie (a first visit, a script) gets no
+    session and no event: the page sets the CSRF cookie, and the visitor's next view, carrying it,
+    starts their session. Past the rates the page renders all the same, without an event.
+    """
+    known = request.user.is_authenticated or bool(visitor_session_key_get(request=request))
+    if not known and settings.CSRF_COOKIE_NAME not in request.COOKIES:
+        get_token(request)
+        return
+    if client_rate_limited(request=request, group="shop:view-event", rate=settings.EVENT_RATES["VIEWS"]):
+        return
+    if not known:
+        if client_rate_limited(request=request, group="shop:new-visitor", rate=settings.EVENT_RATES["NEW_VISITORS"]):
+            return
+        request.session.create()
+    interaction_record(
+        product=product, kind=Interaction.Kind.VIEW, user=request.user, session_key=request.session.session_key or ""
+    )

@@ -70,6 +70,7 @@ def account(request: HttpRequest) -> HttpResponse:
         "first_name": user.first_name,
         "last_name": user.last_name,
         "email": user.email,
+        "public_name": profile.public_name,
         "preferred_categories": profile.preferred_categories.all(),
     }
     form = ProfileForm(request.POST or None, initial=initial, user=user, request=request)
@@ -80,6 +81,7 @@ def account(request: HttpRequest) -> HttpResponse:
             first_name=data["first_name"],
             last_name=data["last_name"],
             email=data["email"],
+            public_name=data["public_name"],
             preferred_categories=data["preferred_categories"],
         )
         messages.success(request, "Your profile is saved.")

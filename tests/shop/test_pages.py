@@ -1,6 +1,8 @@
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.urls import reverse
 
 from shop.models import Interaction
@@ -55,8 +57,11 @@ def test_product_page_shows_what_a_shopper_needs_and_logs_the_view(client):
     assert Interaction.objects.filter(user=shopper, product=product, kind="view").count() == 1
 
 
-def test_anonymous_views_are_logged_against_the_session(client):
+def test_anonymous_views_are_logged_against_the_session_from_the_second_page_on(client):
     product = ProductFactory()
+    first = client.get(product.get_absolute_url())
+    assert first.status_code == 200 and settings.CSRF_COOKIE_NAME in first.cookies, "a first visit only gets a cookie"
+    assert not Interaction.objects.exists() and not Session.objects.exists()
     client.get(product.get_absolute_url())
     event = Interaction.objects.get(product=product)
     assert event.user is None and event.session_key == client.session.session_key

@@ -1,6 +1,7 @@
 """The demo data at the default size: counts, pictures, real reviews, and a signal a recommender can learn."""
 
 import hashlib
+import re
 from io import StringIO
 
 import pytest
@@ -14,6 +15,7 @@ from reviews.models import Review
 from shop.demo.catalog import catalog_specs_build
 from shop.demo.shoppers import preference_signal_measure
 from shop.models import Category, Interaction, Product
+from shop.selectors.customers import user_public_name
 
 
 @pytest.fixture
@@ -62,6 +64,8 @@ def test_womens_clothing_comes_with_real_reviews(seeded):
     dress_review = Review.objects.filter(product__category__slug="dresses").first()
     assert len(dress_review.body.split()) > 5
     assert Interaction.objects.filter(kind="rating", user=dress_review.author, product=dress_review.product).exists()
+    reviewers = {user_public_name(user=review.author) for review in Review.objects.select_related("author__profile")}
+    assert all(re.fullmatch(r"\w+ \w\.", name) for name in reviewers), "demo reviewers read as “Anna K.”"
 
 
 @pytest.mark.django_db
