@@ -9,7 +9,6 @@ no proxy configured the header is ignored altogether and REMOTE_ADDR is the clie
 
 from django.conf import settings
 from django.http import HttpRequest
-from django_ratelimit.core import is_ratelimited
 
 
 def client_address_get(*, request: HttpRequest) -> str:
@@ -21,16 +20,6 @@ def client_address_get(*, request: HttpRequest) -> str:
     if not forwarded:
         return remote
     return forwarded[-min(proxies, len(forwarded))]
-
-
-def _client_key(group: str, request: HttpRequest) -> str:
-    return client_address_get(request=request)
-
-
-def client_rate_limited(*, request: HttpRequest, group: str, rate: str) -> bool:
-    """Count this request against the client address's budget for `group` ("30/m", django-ratelimit's
-    rates, counted in the cache); True once the budget of the current window is spent."""
-    return is_ratelimited(request, group=group, key=_client_key, rate=rate, increment=True)
 
 
 def visitor_session_key_get(*, request: HttpRequest) -> str:

@@ -48,17 +48,34 @@ def rate_limit_rate(group: str, request: HttpRequest) -> str | None:
     return settings.RATE_LIMITS.get(group)
 
 
-def rate_limit_usage(*, request: HttpRequest, group: str, methods: Sequence[str | None] = ALL) -> dict | None:
-    """Count the request against `group`: django-ratelimit's usage (count, limit, should_limit, time_left),
-    or None when it is not counted (another method, no rate for the group, or no cache to count in)."""
+def _address_key(group: str, request: HttpRequest) -> str:
+    return f"address:{client_address_get(request=request)}"
+
+
+def _usage_count(
+    *, request: HttpRequest, group: str, key: Callable, rate: Callable | str, methods: Sequence[str | None]
+) -> dict | None:
     try:
-        return get_usage(request, group=group, key=rate_limit_key, rate=rate_limit_rate, method=methods, increment=True)
+        return get_usage(request, group=group, key=key, rate=rate, method=methods, increment=True)
     except RedisError as error:
         # django-ratelimit fails open on a cache that answers "nothing", not on one that raises.
         if not settings.RATELIMIT_FAIL_OPEN:
             raise
         logger.warning("Rate limit %s not counted: the cache is unreachable (%s).", group, error)
         return None
+
+
+def rate_limit_usage(*, request: HttpRequest, group: str, methods: Sequence[str | None] = ALL) -> dict | None:
+    """Count the request against `group`: django-ratelimit's usage (count, limit, should_limit, time_left),
+    or None when it is not counted (another method, no rate for the group, or no cache to count in)."""
+    return _usage_count(request=request, group=group, key=rate_limit_key, rate=rate_limit_rate, methods=methods)
+
+
+def client_rate_limited(*, request: HttpRequest, group: str, rate: str) -> bool:
+    """Count the request against the client address's budget for `group` ("30/m"): for writes the shop makes
+    on a visitor's behalf (view events, new sessions), which are skipped, not refused, once it is spent."""
+    usage = _usage_count(request=request, group=group, key=_address_key, rate=rate, methods=ALL)
+    return bool(usage and usage["should_limit"])
 
 
 def rate_limit_enforce(*, group: str, methods: Sequence[str | None] = ALL) -> Callable:

@@ -6,8 +6,9 @@ from django.shortcuts import render
 
 from recommender.selectors import user_recommendations
 from reviews.selectors import reviews_section_get
-from shop.http import client_rate_limited, visitor_session_key_get
+from shop.http import visitor_session_key_get
 from shop.models import Interaction, Product
+from shop.ratelimits import client_rate_limited
 from shop.selectors import (
     PRODUCT_SORTS,
     category_ancestors,
