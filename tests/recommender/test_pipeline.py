@@ -1,6 +1,8 @@
 from io import StringIO
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
@@ -117,6 +119,19 @@ def test_staff_activate_and_roll_back_in_admin(trained_recommender, admin_client
     assert ModelVersion.objects.get(is_live=True) == candidate
     admin_client.post(url, {"action": "rollback", "_selected_action": [candidate.pk]})
     assert ModelVersion.objects.get(is_live=True) == trained_recommender
+
+
+@pytest.fixture
+def live_artifact_kept(trained_recommender):
+    """The live model's artifact is shared by the whole session: put it back after a test damages it."""
+    storage = storages["artifacts"]
+    with storage.open(trained_recommender.artifact, "rb") as handle:
+        kept = handle.read()
+    yield trained_recommender
+    if storage.exists(trained_recommender.artifact):
+        storage.delete(trained_recommender.artifact)
+    storage.save(trained_recommender.artifact, ContentFile(kept))
+    registry.live_model_reset()
 
 
 def test_a_missing_or_mismatched_artifact_falls_back_to_trending(live_artifact_kept, client, monkeypatch):
