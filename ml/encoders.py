@@ -146,17 +146,7 @@ def _encoder_loaded(*, key: str, version: tuple, load: Callable[[], Encoder]) ->
     A missing model is remembered as well: image_encoder_status runs on every search page,
     and trying open_clip again each time would be slow.
     """
-
-    def attempt() -> Encoder | EncoderUnavailable:
-        try:
-            return load()
-        except EncoderUnavailable as error:
-            return error
-
-    value = loaded_get(key=key, version=version, load=attempt)
-    if isinstance(value, EncoderUnavailable):
-        raise value
-    return value
+    return loaded_get(key=key, version=version, load=load, failures=(EncoderUnavailable,))
 
 
 def text_encoder_get() -> TextEncoder:

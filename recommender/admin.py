@@ -189,6 +189,7 @@ class ModelVersionAdmin(RecordOnlyAdmin):
     readonly_fields = (
         "run",
         "artifact",
+        "artifact_sha256",
         "feature_schema_hash",
         "metrics",
         "data_start",

@@ -6,10 +6,11 @@ functions serving calls.
 """
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
+import torch
 
 from ml.datasets import DatasetUnavailable
 from recommender.features import (
@@ -54,6 +55,71 @@ class EvaluationSet:
     """The shop's user id of each evaluated user (demo only)."""
     user_preferred_ids: list[list[int]] = field(default_factory=list)
     """Their onboarding category ids, for scoring a model with another vocabulary."""
+
+
+USER_ARRAYS = ("user_history", "user_weights", "user_preferred", "user_profile")
+TRAINING_ARRAYS = ("example_items", "history", "weights", "preferred", "profile")
+
+
+def evaluation_set_pack(*, dataset: EvaluationSet) -> dict:
+    """The set as plain data (dicts, lists, sets, strings, numbers, tensors): the snapshot artifact.
+
+    Artifacts load with `torch.load(weights_only=True)`, which builds no dataclass, numpy array
+    or datetime; `evaluation_set_unpack` turns this back into the set.
+    """
+    return {
+        "name": dataset.name,
+        "items": [
+            {
+                **asdict(item),
+                "text_vector": None
+                if item.text_vector is None
+                else torch.from_numpy(np.asarray(item.text_vector, dtype=np.float32)),
+            }
+            for item in dataset.items
+        ],
+        "train": {
+            "items": dataset.train.items,
+            **{name: torch.from_numpy(getattr(dataset.train, name)) for name in TRAINING_ARRAYS},
+        },
+        **{name: torch.from_numpy(getattr(dataset, name)) for name in USER_ARRAYS},
+        "seen": dataset.seen,
+        "relevant": dataset.relevant,
+        "interactions": dataset.interactions,
+        "vocabulary": None if dataset.vocabulary is None else dataset.vocabulary.values,
+        "popularity": dataset.popularity,
+        "data_start": None if dataset.data_start is None else dataset.data_start.isoformat(),
+        "split": None if dataset.split is None else dataset.split.isoformat(),
+        "user_ids": dataset.user_ids,
+        "user_preferred_ids": dataset.user_preferred_ids,
+    }
+
+
+def evaluation_set_unpack(*, payload: dict) -> EvaluationSet:
+    return EvaluationSet(
+        name=payload["name"],
+        items=[
+            ItemRow(
+                **{name: value for name, value in row.items() if name != "text_vector"},
+                text_vector=None if row["text_vector"] is None else row["text_vector"].numpy(),
+            )
+            for row in payload["items"]
+        ],
+        train=TrainingData(
+            items=payload["train"]["items"],
+            **{name: payload["train"][name].numpy() for name in TRAINING_ARRAYS},
+        ),
+        **{name: payload[name].numpy() for name in USER_ARRAYS},
+        seen=payload["seen"],
+        relevant=payload["relevant"],
+        interactions=payload["interactions"],
+        vocabulary=None if payload["vocabulary"] is None else Vocabulary(values=payload["vocabulary"]),
+        popularity=payload["popularity"],
+        data_start=None if payload["data_start"] is None else datetime.fromisoformat(payload["data_start"]),
+        split=None if payload["split"] is None else datetime.fromisoformat(payload["split"]),
+        user_ids=payload["user_ids"],
+        user_preferred_ids=payload["user_preferred_ids"],
+    )
 
 
 @dataclass(frozen=True)

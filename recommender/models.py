@@ -80,10 +80,20 @@ class TrainingRun(models.Model):
     def model_artifact(self) -> str:
         return f"runs/{self.pk}/model.pt"
 
+    def stage_artifact_sha256(self, *, stage: str) -> str:
+        """The SHA-256 of the artifact `stage` saved, as recorded among its figures ("" when it saved none)."""
+        return ((self.stages.get(stage) or {}).get("figures") or {}).get("artifact_sha256", "")
+
 
 class ModelVersion(models.Model):
     run = models.OneToOneField(TrainingRun, on_delete=models.PROTECT, related_name="model_version")
     artifact = models.CharField(max_length=300, help_text="Path in the artifact storage.")
+    artifact_sha256 = models.CharField(
+        "artifact SHA-256",
+        max_length=64,
+        blank=True,
+        help_text="Of the artifact's bytes when saved; a load of any other bytes is refused.",
+    )
     feature_schema_hash = models.CharField(max_length=16)
     metrics = models.JSONField(default=dict)
     data_start = models.DateTimeField(null=True, blank=True)

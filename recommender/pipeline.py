@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from ml.artifacts import artifact_load, artifact_save
 from ml.devices import device_get
 from ml.tasks import task_enqueue
-from recommender.dataset import EvaluationSet, demo_evaluation_set
+from recommender.dataset import EvaluationSet, demo_evaluation_set, evaluation_set_pack, evaluation_set_unpack
 from recommender.evaluation import Scores, als_evaluate, model_scores, popularity_evaluate
 from recommender.features import FEATURE_SCHEMA_HASH
 from recommender.model import TwoTowerConfig, two_tower_train
@@ -106,7 +106,7 @@ def _next_stage(stage: str) -> str | None:
 
 def _snapshot(*, run: TrainingRun, log: Callable[[str], None]) -> dict:
     dataset = demo_evaluation_set(holdout_days=settings.RECOMMENDER["HOLDOUT_DAYS"])
-    artifact_save(name=run.snapshot_artifact, payload=dataset)
+    stored = artifact_save(name=run.snapshot_artifact, payload=evaluation_set_pack(dataset=dataset))
     run.data_start, run.data_end = dataset.data_start, dataset.split
     run.save(update_fields=["data_start", "data_end"])
     figures = {
@@ -114,6 +114,7 @@ def _snapshot(*, run: TrainingRun, log: Callable[[str], None]) -> dict:
         "training_examples": len(dataset.train.example_items),
         "users_evaluated": len(dataset.relevant),
         "feature_schema": FEATURE_SCHEMA_HASH,
+        "artifact_sha256": stored.sha256,
     }
     log(
         f"{figures['items']:,} items, {figures['training_examples']:,} training examples before {dataset.split:%Y-%m-%d %H:%M}, "
@@ -123,7 +124,10 @@ def _snapshot(*, run: TrainingRun, log: Callable[[str], None]) -> dict:
 
 
 def _load_snapshot(*, run: TrainingRun) -> EvaluationSet:
-    return artifact_load(name=run.snapshot_artifact)
+    payload = artifact_load(
+        name=run.snapshot_artifact, sha256=run.stage_artifact_sha256(stage=TrainingRun.Stage.SNAPSHOT)
+    )
+    return evaluation_set_unpack(payload=payload)
 
 
 def _train(*, run: TrainingRun, log: Callable[[str], None]) -> dict:
@@ -138,7 +142,7 @@ def _train(*, run: TrainingRun, log: Callable[[str], None]) -> dict:
         log(f"epoch {epoch}/{config.epochs}: loss {loss:.4f}")
 
     result = two_tower_train(data=dataset.train, config=config, device=device, on_epoch=on_epoch)
-    model_artifact_save(
+    stored = model_artifact_save(
         name=run.model_artifact, model=result.model, vocabulary=dataset.vocabulary, popularity=dataset.popularity
     )
     return {
@@ -146,6 +150,7 @@ def _train(*, run: TrainingRun, log: Callable[[str], None]) -> dict:
         "epochs": config.epochs,
         "seconds": round(result.seconds, 1),
         "final_loss": run.losses[-1],
+        "artifact_sha256": stored.sha256,
     }
 
 
@@ -160,7 +165,9 @@ def _metric_row(scores: Scores) -> dict:
 
 def _evaluate(*, run: TrainingRun, log: Callable[[str], None]) -> dict:
     dataset = _load_snapshot(run=run)
-    candidate = model_artifact_load(name=run.model_artifact)
+    candidate = model_artifact_load(
+        name=run.model_artifact, sha256=run.stage_artifact_sha256(stage=TrainingRun.Stage.TRAIN)
+    )
     metrics = {
         "two-tower": _metric_row(
             model_scores(

@@ -21,7 +21,7 @@ from ml.vectors import vector_nearest
 from recommender.features import KIND_WEIGHTS, id_bucket, item_rows_load, user_arrays, user_features_load
 from recommender.model import item_table, user_tensors
 from recommender.models import ItemVector, ModelVersion
-from recommender.registry import ModelUnavailable, live_model_get
+from recommender.registry import ModelLoadFailed, ModelUnavailable, live_model_get
 from shop.models import CustomerProfile, Interaction, Product
 
 TRENDING_CACHE_KEY = "recommender:trending:v1"
@@ -139,6 +139,9 @@ def user_recommendations(*, user_id: int | None, k: int = 12, at: datetime | Non
         return _trending(k=k, note="Sign in and browse a little: recommendations follow what you look at.")
     try:
         live = live_model_get()
+    except ModelLoadFailed:
+        # The reason (which artifact, what is wrong with it) is for staff: the registry logged it once.
+        return _trending(k=k, note="Popular right now. Personal picks are unavailable for the moment.")
     except ModelUnavailable:
         return _trending(k=k, note="Popular right now. Personal picks appear once the recommender has been trained.")
     at = at or timezone.now()

@@ -87,6 +87,7 @@ def model_version_register(*, run: TrainingRun) -> ModelVersion:
         run=run,
         defaults={
             "artifact": run.model_artifact,
+            "artifact_sha256": run.stage_artifact_sha256(stage=TrainingRun.Stage.TRAIN),
             "feature_schema_hash": FEATURE_SCHEMA_HASH,
             "metrics": run.metrics,
             "data_start": run.data_start,
@@ -98,7 +99,7 @@ def model_version_register(*, run: TrainingRun) -> ModelVersion:
 
 def model_version_embed(*, version: ModelVersion) -> int:
     """Write the item tower's vector of every active product for `version` (replacing any it had)."""
-    loaded = model_artifact_load(name=version.artifact, version_id=version.pk)
+    loaded = model_artifact_load(name=version.artifact, sha256=version.artifact_sha256, version_id=version.pk)
     items = item_rows_load()
     vectors = (
         item_table(model=loaded.model, items=loaded.item_tensors(items=items), batch_size=EMBED_BATCH).cpu().numpy()

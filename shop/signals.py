@@ -1,8 +1,10 @@
 from django.contrib.auth.signals import user_logged_in
+from django.core.signals import setting_changed
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from shop.models import Cart, Category
+from shop.payments import payment_methods
 from shop.selectors import category_tree_forget
 from shop.selectors.cart import CART_SESSION_KEY
 from shop.services.cart import cart_merge
@@ -21,3 +23,10 @@ def cart_merge_at_login(request, user, **_) -> None:
     source = Cart.objects.filter(pk=cart_id, user__isnull=True).first() if cart_id else None
     if source is not None:
         cart_merge(source=source, user=user)
+
+
+@receiver(setting_changed)
+def payment_methods_changed(*, setting: str, **_) -> None:
+    """The methods are built once per process from PAYMENT_METHODS; a test that changes it gets its own."""
+    if setting == "PAYMENT_METHODS":
+        payment_methods.cache_clear()

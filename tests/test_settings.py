@@ -142,3 +142,33 @@ def test_the_entry_points_mark_redis_missing_only_when_none_answers_and_none_is_
     monkeypatch.delenv("REDIS_AVAILABLE")
     environment.redis_fallback_prepare()
     assert "REDIS_AVAILABLE" not in os.environ
+
+
+DEPLOY_CHECK = """
+import socket, sys
+
+def refuse(*args, **kwargs):
+    raise OSError("connection refused by tests/test_settings.py")
+
+socket.socket.connect = socket.socket.connect_ex = refuse
+sys.argv = ["manage.py", "check", "--deploy", "--fail-level", "WARNING"]
+import manage
+manage.main()
+"""
+
+
+def test_the_production_settings_pass_the_deployment_checks_without_a_connection(tmp_path):
+    """What `make check-deploy` runs in CI: every warning of `check --deploy` is a failure."""
+    env = {name: value for name, value in os.environ.items() if name not in UNSET}
+    env.update(
+        DJANGO_ENV="production",
+        SECRET_KEY="ci-deploy-check-Qm4vT9xLp2Rz7Hs1Wd6Nc3Ya8Kf5Ue0JbG7tXr2Ns9Lw4",
+        DATABASE_URL="postgres://ci@127.0.0.1:1/ci",
+        ALLOWED_HOSTS="shop.example.com",
+        STATIC_ROOT=str(tmp_path / "staticfiles"),
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", DEPLOY_CHECK], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "no issues" in done.stdout

@@ -198,6 +198,10 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Northwind Market <shop@localhost>")
 # Checkout's payment methods (shop/payments.py); the first is preselected.
 PAYMENT_METHODS = env.list("PAYMENT_METHODS", default=["shop.payments.ManualPayment"])
+# Orders paid on delivery hold their stock unpaid: a shopper may have this many at once, and one not
+# paid (shipped) within the hours below is cancelled and its stock returned (hourly, Celery beat).
+CHECKOUT_MAX_UNPAID_ORDERS = env.int("CHECKOUT_MAX_UNPAID_ORDERS", default=3)
+CHECKOUT_UNPAID_EXPIRY_HOURS = env.int("CHECKOUT_UNPAID_EXPIRY_HOURS", default=72)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -358,6 +362,10 @@ CELERY_BEAT_SCHEDULE = {
     "recommender-nightly-training": {
         "task": "recommender.tasks.training_run_scheduled_task",
         "schedule": crontab(hour=RECOMMENDER["SCHEDULE_HOUR"], minute=0),
+    },
+    "shop-unpaid-orders-expiry": {
+        "task": "shop.tasks.orders_unpaid_expire_task",
+        "schedule": crontab(minute=20),
     },
 }
 

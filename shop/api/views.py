@@ -28,7 +28,7 @@ from shop.selectors.cart import cart_item_count, cart_line_find, cart_lines, car
 from shop.selectors.orders import order_get, order_list
 from shop.services.accounts import api_token_get_or_create, user_authenticate
 from shop.services.cart import cart_line_add, cart_line_remove, cart_line_set_quantity, shopper_cart_get_or_create
-from shop.services.orders import CartEmpty, CheckoutError, cart_signature, order_place
+from shop.services.orders import CartEmpty, CheckoutError, PaymentNotTaken, cart_signature, order_place
 from shop.validators import phone_validate, postal_code_validate
 
 
@@ -340,10 +340,14 @@ class OrderListCreateAPIView(APIView):
         orders = order_list(user=request.user).prefetch_related("lines", "history")
         return paginated_response(request=request, view=self, queryset=orders, serializer_class=self.OutputSerializer)
 
-    @extend_schema(request=InputSerializer, responses={201: OutputSerializer, 200: OutputSerializer, 409: None})
+    @extend_schema(
+        request=InputSerializer, responses={201: OutputSerializer, 200: OutputSerializer, 402: None, 409: None}
+    )
     def post(self, request: Request) -> Response:
         """Check out the cart. 201 with a new order; 200 with the same order for a repeated idempotency_key;
-        409 when stock ran short or a price changed (GET the cart again and confirm its new signature)."""
+        409 when stock ran short, a price changed (GET the cart again and confirm its new signature) or too
+        many orders wait to be paid on delivery; 402 when the payment did not go through (the order is
+        cancelled, the cart is as it was: retry with a new idempotency_key)."""
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -361,6 +365,10 @@ class OrderListCreateAPIView(APIView):
             )
         except CartEmpty as error:
             raise ValidationError({"cart": error.problems}) from error
+        except PaymentNotTaken as error:
+            return Response(
+                {"problems": error.problems, "order": error.order.number}, status=status.HTTP_402_PAYMENT_REQUIRED
+            )
         except CheckoutError as error:
             return Response({"problems": error.problems}, status=status.HTTP_409_CONFLICT)
         order = order_get(user=request.user, number=result.order.number)

@@ -1,25 +1,41 @@
 """Checkout and order status changes.
 
-Stock is checked and decremented inside the order's transaction with the products' rows
-locked in id order, so concurrent checkouts queue instead of deadlocking and no unit is sold
-twice; the CHECK constraint stock >= 0 backs this up.
+Checkout is three short transactions, so that no product row stays locked while a payment
+provider answers:
+
+1. reserve: the products' rows locked in id order (concurrent checkouts queue instead of
+   deadlocking, and no unit is sold twice; the CHECK constraint stock >= 0 backs this up), the
+   stock and price checks, the order created as placed, its stock taken, the cart emptied;
+2. charge: the payment method is called with the order's idempotency key, outside any lock;
+3. paid (or placed, for pay on delivery): the status, the purchase events, the receipt. A
+   payment that fails instead cancels the order through `order_status_change`, which returns
+   the stock, and puts the lines back in the cart.
+
+Orders paid on delivery hold stock unpaid: a shopper may have CHECKOUT_MAX_UNPAID_ORDERS of
+them, and `orders_unpaid_expire` cancels those older than CHECKOUT_UNPAID_EXPIRY_HOURS.
 """
 
 import hashlib
+import logging
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from shop.models import Cart, CartLine, Interaction, Order, OrderLine, OrderStatusChange, Product
-from shop.payments import PaymentMethod, payment_methods
+from shop.payments import PaymentFailed, PaymentMethod, PaymentResult, deferred_payment_codes, payment_methods
 from shop.services import interaction_record
+
+logger = logging.getLogger(__name__)
 
 ORDER_NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 ADDRESS_FIELDS = ("email", "full_name", "address_line1", "address_line2", "city", "postal_code", "country", "phone")
@@ -43,6 +59,18 @@ class OutOfStock(CheckoutError):
 
 class PricesChanged(CheckoutError):
     pass
+
+
+class UnpaidOrdersLimit(CheckoutError):
+    pass
+
+
+class PaymentNotTaken(CheckoutError):
+    """The payment method refused or failed: the order was cancelled, its stock returned, the cart put back."""
+
+    def __init__(self, problems: list[str], *, order: Order):
+        super().__init__(problems)
+        self.order = order
 
 
 class TransitionNotAllowed(Exception):
@@ -150,19 +178,105 @@ def _order_create(
     return order
 
 
-def _stock_take(*, user: AbstractBaseUser, lines: list[CartLine]) -> None:
-    """Take the bought units out of stock; each purchase is also an interaction for the recommender."""
+def _unpaid_orders_check(*, user: AbstractBaseUser, method: PaymentMethod) -> None:
+    """Pay on delivery reserves stock without money: a shopper may hold only so many such orders at once."""
+    if not method.deferred:
+        return
+    unpaid = Order.objects.filter(
+        user=user, status=Order.Status.PLACED, payment_method__in=deferred_payment_codes()
+    ).count()
+    if unpaid >= settings.CHECKOUT_MAX_UNPAID_ORDERS:
+        raise UnpaidOrdersLimit(
+            [
+                f"You already have {unpaid} orders waiting to be paid on delivery, the most we can hold for you "
+                "at once. Please choose another payment method, or order again once you have paid for one of them."
+            ]
+        )
+
+
+def _stock_take(*, lines: list[CartLine]) -> None:
     for line in lines:
         Product.objects.filter(pk=line.product_id).update(stock=F("stock") - line.quantity)
-        interaction_record(product=line.product, kind=Interaction.Kind.PURCHASE, user=user, quantity=line.quantity)
 
 
-def _order_pay(*, order: Order, method: PaymentMethod) -> None:
-    """Charge the order; a method that pays at once moves it on to paid, pay on delivery leaves it placed."""
-    payment = method.charge(order=order)
-    if payment.paid:
-        order.payment_reference = payment.reference
-        _status_set(order=order, to_status=Order.Status.PAID, by=None, note=f"Paid by {method.label}")
+def _order_reserve(
+    *,
+    user: AbstractBaseUser,
+    cart: Cart,
+    address: dict[str, str],
+    method: PaymentMethod,
+    idempotency_key: uuid.UUID,
+    signature: str,
+) -> CheckoutResult:
+    """The order placed and its stock taken, in one transaction; the key's earlier order if there is one."""
+    with transaction.atomic():
+        # The cart row lock makes a resubmission wait for the first one, then find its order.
+        Cart.objects.select_for_update().get(pk=cart.pk)
+        existing = _order_for_key(user=user, idempotency_key=idempotency_key)
+        if existing is not None:
+            return CheckoutResult(order=existing, created=False)
+        lines = _cart_lines_lock(cart=cart)
+        _stock_check(lines=lines)
+        _prices_check(lines=lines, signature=signature)
+        _unpaid_orders_check(user=user, method=method)
+        order = _order_create(
+            user=user, lines=lines, address=address, idempotency_key=idempotency_key, method_code=method.code
+        )
+        _stock_take(lines=lines)
+        # Emptied now, so that a second checkout of the same cart cannot start while this one is being paid.
+        cart.lines.all().delete()
+    return CheckoutResult(order=order, created=True)
+
+
+def _order_charge(*, order: Order, method: PaymentMethod, cart: Cart) -> PaymentResult:
+    """The method's answer, called with no transaction of ours open; PaymentNotTaken, the order undone, if it fails."""
+    try:
+        return method.charge(order=order, idempotency_key=order.idempotency_key)
+    except PaymentFailed as error:
+        reason = str(error) or "the payment was declined"
+    except Exception:  # noqa: BLE001 - a provider's outage or bug must not hold the stock or answer 500
+        logger.exception("Payment by %s for order %s failed", method.code, order.number)
+        reason = "the payment service did not answer"
+    _order_unreserve(order=order, cart=cart, reason=reason)
+    raise PaymentNotTaken(
+        [
+            f"Your payment did not go through ({reason}), so your order was not placed. "
+            "Your cart is as it was: try again, or choose another payment method."
+        ],
+        order=order,
+    )
+
+
+def _order_unreserve(*, order: Order, cart: Cart, reason: str) -> None:
+    """Cancel an order whose payment failed, returning its stock, and put its lines back in the shopper's cart."""
+    with transaction.atomic():
+        order_status_change(
+            order=order, to_status=Order.Status.CANCELLED, by=None, note=f"Payment failed: {reason}"[:200]
+        )
+        for line in order.lines.all():
+            # Whatever the shopper put in the cart meanwhile stays; an order line never shrinks a cart line.
+            cart_line, created = CartLine.objects.get_or_create(
+                cart=cart,
+                product_id=line.product_id,
+                defaults={"quantity": line.quantity, "unit_price": line.unit_price},
+            )
+            if not created and cart_line.quantity < line.quantity:
+                CartLine.objects.filter(pk=cart_line.pk).update(quantity=line.quantity)
+
+
+def _order_complete(*, order: Order, method: PaymentMethod, payment: PaymentResult) -> None:
+    """Paid now, or placed until paid on delivery: record the purchases and send the receipt."""
+    with transaction.atomic():
+        if payment.paid:
+            Order.objects.filter(pk=order.pk).update(payment_reference=payment.reference)
+            order_status_change(order=order, to_status=Order.Status.PAID, by=None, note=f"Paid by {method.label}")
+        # Each purchase is also an interaction for the recommender, once it is certain.
+        for line in order.lines.select_related("product"):
+            interaction_record(
+                product=line.product, kind=Interaction.Kind.PURCHASE, user=order.user, quantity=line.quantity
+            )
+        # The order stands whatever happens to its receipt: a failure is logged, never shown as a failed checkout.
+        transaction.on_commit(lambda: order_confirmation_send(order=order), robust=True)
 
 
 def order_place(
@@ -174,41 +288,41 @@ def order_place(
     idempotency_key: uuid.UUID,
     signature: str,
 ) -> CheckoutResult:
-    """Buy the cart: one whole order (lines, stock, history, payment) or nothing.
+    """Buy the cart: one whole order (lines, stock, history, payment) or nothing the shopper would miss.
 
     `signature` is the `cart_signature` of what the shopper confirmed; a different one (a price
     or quantity changed since) is refused with PricesChanged so that they confirm again.
-    Submitting the same `idempotency_key` again returns the order it made.
+    Submitting the same `idempotency_key` again returns the order it made. A payment that
+    fails raises PaymentNotTaken after cancelling the order and putting the cart back.
+
+    Called outside any transaction: each step commits on its own, so that the payment
+    provider is called with no row locked (see the module's docstring).
     """
     method = payment_methods()[payment_method]
     existing = _order_for_key(user=user, idempotency_key=idempotency_key)
     if existing is not None:
         return CheckoutResult(order=existing, created=False)
     try:
-        with transaction.atomic():
-            # The cart row lock makes a resubmission wait for the first one, then find its order.
-            Cart.objects.select_for_update().get(pk=cart.pk)
-            existing = _order_for_key(user=user, idempotency_key=idempotency_key)
-            if existing is not None:
-                return CheckoutResult(order=existing, created=False)
-            lines = _cart_lines_lock(cart=cart)
-            _stock_check(lines=lines)
-            _prices_check(lines=lines, signature=signature)
-            order = _order_create(
-                user=user, lines=lines, address=address, idempotency_key=idempotency_key, method_code=method.code
-            )
-            _stock_take(user=user, lines=lines)
-            _order_pay(order=order, method=method)
-            cart.lines.all().delete()
-            # The order stands whatever happens to its receipt: a failure is logged, never shown as a failed checkout.
-            transaction.on_commit(lambda: order_confirmation_send(order=order), robust=True)
+        reserved = _order_reserve(
+            user=user,
+            cart=cart,
+            address=address,
+            method=method,
+            idempotency_key=idempotency_key,
+            signature=signature,
+        )
     except IntegrityError:
         # Another submission with the same key won the race; show its order.
         existing = _order_for_key(user=user, idempotency_key=idempotency_key)
         if existing is None:
             raise
         return CheckoutResult(order=existing, created=False)
-    return CheckoutResult(order=order, created=True)
+    if not reserved.created:
+        return reserved
+    payment = _order_charge(order=reserved.order, method=method, cart=cart)
+    _order_complete(order=reserved.order, method=method, payment=payment)
+    reserved.order.refresh_from_db()
+    return reserved
 
 
 def order_confirmation_send(*, order: Order) -> None:
@@ -240,3 +354,24 @@ def order_status_change(*, order: Order, to_status: str, by: AbstractBaseUser | 
                 Product.objects.filter(pk=line.product_id).update(stock=F("stock") + line.quantity)
         _status_set(order=order, to_status=to_status, by=by, note=note)
     return order
+
+
+def orders_unpaid_expire(*, now: datetime | None = None) -> int:
+    """Cancel the orders to be paid on delivery that were placed more than CHECKOUT_UNPAID_EXPIRY_HOURS ago,
+    returning their stock; how many were cancelled. Celery beat runs it hourly (`shop.tasks`), and so does
+    `manage.py expire_unpaid_orders` on demand."""
+    hours = settings.CHECKOUT_UNPAID_EXPIRY_HOURS
+    cutoff = (now or timezone.now()) - timedelta(hours=hours)
+    expired = Order.objects.filter(
+        status=Order.Status.PLACED, payment_method__in=deferred_payment_codes(), created_at__lt=cutoff
+    ).order_by("pk")
+    cancelled = 0
+    for order in expired.iterator():
+        try:
+            order_status_change(
+                order=order, to_status=Order.Status.CANCELLED, by=None, note=f"Not paid within {hours} hours"
+            )
+        except TransitionNotAllowed:
+            continue  # staff moved it on meanwhile
+        cancelled += 1
+    return cancelled

@@ -7,7 +7,15 @@ from shop.forms import CheckoutForm
 from shop.payments import payment_methods
 from shop.selectors.cart import cart_lines, cart_total, shopper_cart_find
 from shop.services.cart import cart_fit_stock, cart_prices_accept
-from shop.services.orders import CartEmpty, OutOfStock, PricesChanged, cart_signature, order_place
+from shop.services.orders import (
+    CartEmpty,
+    OutOfStock,
+    PaymentNotTaken,
+    PricesChanged,
+    UnpaidOrdersLimit,
+    cart_signature,
+    order_place,
+)
 
 
 def _render(
@@ -79,6 +87,11 @@ def checkout(request: HttpRequest) -> HttpResponse:
         cart_prices_accept(cart=cart)
         problems = [*error.problems, "Please check the new total and confirm your order again."]
         return _render(request, form=_fresh_key(form), cart=cart, problems=problems, status=409)
+    except UnpaidOrdersLimit as error:
+        return _render(request, form=_fresh_key(form), cart=cart, problems=error.problems, status=409)
+    except PaymentNotTaken as error:
+        # The cart was put back as it was; the cancelled order keeps this key, so the next try gets a new one.
+        return _render(request, form=_fresh_key(form), cart=cart, problems=error.problems, status=402)
     return redirect(f"{result.order.get_absolute_url()}?placed=1")
 
 
