@@ -84,6 +84,8 @@ def world():
         data_end=now,
         published_at=now - timedelta(days=2),
     )
+    # The session's trained demo model may be live; this test's own version takes its place (rolled back after).
+    ModelVersion.objects.filter(is_live=True).update(is_live=None)
     ModelVersion.objects.create(
         run=live_run,
         artifact="runs/2/model.pt",

@@ -24,6 +24,8 @@ UNSET = {
     "DJANGO_ENV",
     "DJANGO_SETTINGS_MODULE",
     "XDG_RUNTIME_DIR",
+    # The browser tests set it for Playwright's event loop; a deployment never does.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
 
 PROBE = """

@@ -22,7 +22,7 @@ def _shopper_in_round_one(client):
     client.force_login(shopper)
     client.post(reverse("onboarding"), {"categories": [category.pk]})
     shown = [product.pk for product in client.get(reverse("onboarding-round", args=[1])).context["products"]]
-    assert len(shown) == 4
+    assert shown, "round one shows products to like"
     return shopper, shown
 
 

@@ -23,7 +23,9 @@ def _reviewed_product():
     )
     chosen = user_create(email="trail.fan@example.com", password="a-good-password-1", first_name="Jo")
     CustomerProfile.objects.filter(user=chosen).update(public_name="Trail Runner")
-    legacy = UserFactory(username="shopper00012")  # no profile, no names: an account from before sign-up made one
+    legacy = UserFactory(
+        username="legacy-account-0012"
+    )  # no profile, no names: an account from before sign-up made one
     for author in (nameless, named, chosen, legacy):
         ReviewFactory(product=product, author=author)
     return product, [nameless, named, chosen, legacy]
@@ -75,5 +77,9 @@ def test_the_migration_names_existing_shoppers_from_their_names_never_their_emai
         CustomerProfile.objects.create(user=user)
     CustomerProfile.objects.filter(user=kept).update(public_name="Vera the Reader")
     migration.public_names_fill(apps, None)
-    names = dict(CustomerProfile.objects.values_list("user__username", "public_name"))
+    names = dict(
+        CustomerProfile.objects.filter(user__in=[named, email_as_name, kept]).values_list(
+            "user__username", "public_name"
+        )
+    )
     assert names == {"ben@example.com": "Ben O.", "x@example.com": "", kept.username: "Vera the Reader"}
