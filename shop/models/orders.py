@@ -10,6 +10,9 @@ from shop.models.catalog import Product
 
 
 class Order(models.Model):
+    # What a shopper types at checkout and finds filled in from their last order next time.
+    ADDRESS_FIELDS = ("full_name", "address_line1", "address_line2", "city", "postal_code", "country", "phone")
+
     class Status(models.TextChoices):
         PLACED = "placed"
         PAID = "paid"

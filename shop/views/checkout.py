@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from shop.forms import CheckoutForm
+from shop.models import Order
 from shop.payments import payment_methods
 from shop.selectors.cart import cart_lines, cart_total, shopper_cart_find
 from shop.services.cart import cart_fit_stock, cart_prices_accept
@@ -44,20 +45,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
         last = request.user.orders.first()
         initial = {"email": request.user.email, "full_name": request.user.get_full_name()}
         if last is not None:
-            initial.update(
-                {
-                    field: getattr(last, field)
-                    for field in (
-                        "full_name",
-                        "address_line1",
-                        "address_line2",
-                        "city",
-                        "postal_code",
-                        "country",
-                        "phone",
-                    )
-                }
-            )
+            initial.update({field: getattr(last, field) for field in Order.ADDRESS_FIELDS})
         return _render(request, form=CheckoutForm(initial=initial), cart=cart)
 
     if cart is None:
