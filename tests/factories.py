@@ -6,6 +6,16 @@ from django.contrib.auth import get_user_model
 from reviews.models import Review, ReviewSummary
 from shop.models import Cart, CartLine, Category, Interaction, Order, OrderLine, Product
 
+# A shipping address that passes checkout's validation, for tests that place orders.
+CHECKOUT_ADDRESS = {
+    "email": "ada@example.com",
+    "full_name": "Ada Lovelace",
+    "address_line1": "12 Analytical Street",
+    "city": "London",
+    "postal_code": "NW1 2AB",
+    "country": "United Kingdom",
+}
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:

@@ -18,16 +18,8 @@ from reviews.models import Review
 from reviews.summaries import QUEUED_KEY
 from search.tasks import products_embed_task
 from shop.models import Order, Product
-from tests.factories import CategoryFactory, ProductFactory, UserFactory
+from tests.factories import CHECKOUT_ADDRESS, CategoryFactory, ProductFactory, UserFactory
 
-ADDRESS = {
-    "email": "ada@example.com",
-    "full_name": "Ada Lovelace",
-    "address_line1": "12 Analytical Street",
-    "city": "London",
-    "postal_code": "NW1 2AB",
-    "country": "United Kingdom",
-}
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
@@ -68,7 +60,7 @@ def test_with_redis_stopped_a_shopper_browses_searches_and_buys(client, redis_do
         name: re.search(rf'name="{name}" value="([^"]+)"', checkout).group(1)
         for name in ("idempotency_key", "signature")
     }
-    placed = client.post(reverse("shop:checkout"), {**ADDRESS, **hidden, "payment_method": "manual"})
+    placed = client.post(reverse("shop:checkout"), {**CHECKOUT_ADDRESS, **hidden, "payment_method": "manual"})
     order = Order.objects.get(user__username="ada")
     assert placed.status_code == 302 and placed["Location"].startswith(order.get_absolute_url())
 
@@ -76,7 +68,9 @@ def test_with_redis_stopped_a_shopper_browses_searches_and_buys(client, redis_do
     assert api.post("/api/cart/lines/", {"product": stove.pk, "quantity": 1}, format="json").status_code == 201
     signature = api.get("/api/cart/").json()["signature"]
     ordered = api.post(
-        "/api/orders/", {**ADDRESS, "idempotency_key": str(uuid.uuid4()), "signature": signature}, format="json"
+        "/api/orders/",
+        {**CHECKOUT_ADDRESS, "idempotency_key": str(uuid.uuid4()), "signature": signature},
+        format="json",
     )
     assert ordered.status_code == 201 and Product.objects.get(pk=stove.pk).stock == 2
 

@@ -19,17 +19,9 @@ from shop.models import Cart, CartLine, Interaction, Order
 from shop.payments import PaymentFailed, PaymentResult
 from shop.services.orders import cart_signature, order_place, order_status_change
 from shop.tasks import orders_unpaid_expire_task
-from tests.factories import CartFactory, CartLineFactory, ProductFactory, UserFactory
+from tests.factories import CHECKOUT_ADDRESS, CartFactory, CartLineFactory, ProductFactory, UserFactory
 from tests.shop.test_checkout import fill_cart, form_values
-
-ADDRESS = {
-    "email": "ada@example.com",
-    "full_name": "Ada Lovelace",
-    "address_line1": "12 Analytical Street",
-    "city": "London",
-    "postal_code": "NW1 2AB",
-    "country": "United Kingdom",
-}
+from tests.shop.test_orders import buy
 
 
 class DecliningCard:
@@ -140,7 +132,12 @@ def test_a_failed_payment_through_the_api_is_a_402_problem_and_the_cart_stays():
     signature = api.get("/api/cart/").json()["signature"]
     response = api.post(
         "/api/orders/",
-        {**ADDRESS, "payment_method": "declining", "idempotency_key": str(uuid.uuid4()), "signature": signature},
+        {
+            **CHECKOUT_ADDRESS,
+            "payment_method": "declining",
+            "idempotency_key": str(uuid.uuid4()),
+            "signature": signature,
+        },
         format="json",
     )
     assert response.status_code == 402
@@ -166,7 +163,7 @@ def test_the_payment_provider_is_called_with_the_order_key_and_no_product_row_lo
     result = order_place(
         user=user,
         cart=cart,
-        address=ADDRESS,
+        address=CHECKOUT_ADDRESS,
         payment_method="probing",
         idempotency_key=key,
         signature=cart_signature(lines=list(cart.lines.select_related("product"))),
@@ -182,14 +179,7 @@ def _buy_on_delivery(*, user, product, quantity: int = 1):
     cart, _ = Cart.objects.get_or_create(user=user)
     cart.lines.all().delete()
     CartLineFactory(cart=cart, product=product, quantity=quantity)
-    return order_place(
-        user=user,
-        cart=cart,
-        address=ADDRESS,
-        payment_method="manual",
-        idempotency_key=uuid.uuid4(),
-        signature=cart_signature(lines=list(cart.lines.select_related("product"))),
-    ).order
+    return buy(user, cart)
 
 
 @pytest.mark.django_db
