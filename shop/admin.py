@@ -3,9 +3,19 @@ from django.db.models import Count
 from django.utils.html import format_html
 
 from ml.tasks import task_enqueue
-from shop.models import Category, CustomerProfile, Interaction, Order, OrderLine, OrderStatusChange, Product
+from shop.models import (
+    Category,
+    CustomerProfile,
+    Interaction,
+    Order,
+    OrderLine,
+    OrderStatusChange,
+    Product,
+    ProductVariant,
+)
 from shop.services.catalog import category_save
 from shop.services.orders import TransitionNotAllowed, order_status_change
+from shop.services.stock import product_stock_refresh
 
 
 @admin.register(Category)
@@ -54,18 +64,29 @@ class StockFilter(admin.SimpleListFilter):
         }.get(self.value(), lambda: queryset)()
 
 
+class ProductVariantInline(admin.TabularInline):
+    """The sizes (and colours) a product is sold in, each with its SKU and stock; at least one."""
+
+    model = ProductVariant
+    fields = ("position", "size", "colour", "sku", "stock")
+    extra = 0
+    min_num = 1
+    validate_min = True
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
     list_display = ("thumbnail", "title", "sku", "category", "brand", "price", "stock", "is_active", "updated_at")
     list_display_links = ("thumbnail", "title")
-    list_editable = ("price", "stock", "is_active")
+    list_editable = ("price", "is_active")
     list_filter = ("is_active", StockFilter, "age_group", "colour", ("category", admin.RelatedOnlyFieldListFilter))
     search_fields = ("title", "sku", "brand", "description")
     autocomplete_fields = ("category",)
     list_select_related = ("category",)
-    readonly_fields = ("image_preview", "created_at", "updated_at")
+    readonly_fields = ("stock", "image_preview", "created_at", "updated_at")
     prepopulated_fields = {"slug": ("title",)}
     actions = ("activate", "deactivate", "embed")
+    inlines = (ProductVariantInline,)
     fieldsets = (
         (None, {"fields": ("title", "slug", "sku", "category", "brand", "description", "is_active")}),
         ("Price and stock", {"fields": ("price", "stock")}),
@@ -73,6 +94,12 @@ class ProductAdmin(admin.ModelAdmin):
         ("Image", {"fields": ("image", "image_preview")}),
         ("Times", {"fields": ("created_at", "updated_at")}),
     )
+
+    def save_related(self, request, form, formsets, change) -> None:
+        """The variants as staff set them, then the product's total recounted; save_model's update of the
+        product row holds its lock, so no checkout changes these variants in between."""
+        super().save_related(request, form, formsets, change)
+        product_stock_refresh(product_ids=[form.instance.pk])
 
     @admin.display(description="")
     def thumbnail(self, product: Product) -> str:
@@ -142,7 +169,7 @@ class InteractionAdmin(admin.ModelAdmin):
 
 class OrderLineInline(admin.TabularInline):
     model = OrderLine
-    fields = ("product", "title", "sku", "unit_price", "quantity", "line_total")
+    fields = ("product", "title", "size", "colour", "sku", "unit_price", "quantity", "line_total")
     readonly_fields = fields
     extra = 0
     can_delete = False

@@ -5,9 +5,10 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
-from shop.models import MAX_LINE_QUANTITY, Category
+from shop.models import MAX_LINE_QUANTITY, Category, Product
 from shop.models.customers import PUBLIC_NAME_MAX_LENGTH
 from shop.payments import payment_methods
+from shop.selectors import product_variant_pick
 from shop.services.accounts import user_authenticate
 from shop.validators import phone_validate, postal_code_validate
 
@@ -124,6 +125,9 @@ class ProfileForm(forms.Form):
 
 
 class AddToCartForm(forms.Form):
+    """A quantity of one of the product's variants; `variant` may be left out when the product has just one."""
+
+    variant = forms.IntegerField(required=False, error_messages={"invalid": "Choose a size from the list."})
     quantity = forms.IntegerField(
         min_value=1,
         max_value=MAX_LINE_QUANTITY,
@@ -135,6 +139,20 @@ class AddToCartForm(forms.Form):
             "required": "Choose how many you want.",
         },
     )
+
+    def __init__(self, *args, product: Product, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.product = product
+
+    def clean_variant(self):
+        return product_variant_pick(product=self.product, variant_id=self.cleaned_data["variant"])
+
+    def first_error(self) -> str:
+        """The one message a shopper is shown: the size first, then the quantity."""
+        for name in ("variant", "quantity"):
+            if name in self.errors:
+                return self.errors[name][0]
+        return self.non_field_errors()[0]
 
 
 class CartQuantityForm(forms.Form):

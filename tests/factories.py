@@ -4,7 +4,8 @@ import factory
 from django.contrib.auth import get_user_model
 
 from reviews.models import Review, ReviewSummary
-from shop.models import Cart, CartLine, Category, Interaction, Order, OrderLine, Product
+from shop.models import Cart, CartLine, Category, Interaction, Order, OrderLine, Product, ProductVariant
+from shop.services.stock import product_stock_refresh
 
 # A shipping address that passes checkout's validation, for tests that place orders.
 CHECKOUT_ADDRESS = {
@@ -36,8 +37,12 @@ class CategoryFactory(factory.django.DjangoModelFactory):
 
 
 class ProductFactory(factory.django.DjangoModelFactory):
+    """A product sold in one version (one variant carrying its SKU and `stock`), or in sizes:
+    `ProductFactory(sizes={"S": 2, "M": 0})` makes a size run, the product's stock their sum."""
+
     class Meta:
         model = Product
+        skip_postgeneration_save = True
 
     sku = factory.Sequence(lambda n: f"TEST-{n:06d}")
     slug = factory.Sequence(lambda n: f"test-product-{n}")
@@ -48,6 +53,26 @@ class ProductFactory(factory.django.DjangoModelFactory):
     price = Decimal("19.99")
     stock = 10
     colour = Product.Colour.BLUE
+
+    @factory.post_generation
+    def sizes(product, create, extracted, **kwargs):
+        if not create:
+            return
+        if not extracted:
+            ProductVariant.objects.create(product=product, sku=product.sku, stock=product.stock)
+            return
+        ProductVariant.objects.bulk_create(
+            ProductVariant(product=product, sku=f"{product.sku}-{size}", size=size, stock=stock, position=position)
+            for position, (size, stock) in enumerate(extracted.items())
+        )
+        product_stock_refresh(product_ids=[product.pk])
+        product.refresh_from_db(fields=["stock"])
+
+
+def variant_of(product: Product, size: str = "") -> ProductVariant:
+    """A product's variant in a size; its only (or first) one when no size is named."""
+    variants = product.variants.order_by("position", "pk")
+    return variants.get(size=size) if size else variants.first()
 
 
 class ReviewFactory(factory.django.DjangoModelFactory):
@@ -89,8 +114,12 @@ class CartLineFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = CartLine
 
+    class Params:
+        size = ""
+
     cart = factory.SubFactory(CartFactory)
     product = factory.SubFactory(ProductFactory)
+    variant = factory.LazyAttribute(lambda line: variant_of(line.product, line.size))
     quantity = 1
     # The price the shopper saw: the product's own unless a test makes it differ.
     unit_price = factory.LazyAttribute(lambda line: line.product.price)
@@ -122,8 +151,10 @@ class OrderLineFactory(factory.django.DjangoModelFactory):
 
     order = factory.SubFactory(OrderFactory)
     product = factory.SubFactory(ProductFactory)
+    variant = factory.LazyAttribute(lambda line: variant_of(line.product))
     title = factory.LazyAttribute(lambda line: line.product.title)
-    sku = factory.LazyAttribute(lambda line: line.product.sku)
+    sku = factory.LazyAttribute(lambda line: line.variant.sku)
+    size = factory.LazyAttribute(lambda line: line.variant.size)
     unit_price = factory.LazyAttribute(lambda line: line.product.price)
     quantity = 1
     line_total = factory.LazyAttribute(lambda line: line.unit_price * line.quantity)

@@ -21,9 +21,25 @@ from rest_framework.views import APIView
 
 from shop.api.pagination import paginated_response
 from shop.api.throttling import ScopedRateThrottle
-from shop.models import MAX_LINE_QUANTITY, CartLine, Category, Order, OrderLine, OrderStatusChange, Product
+from shop.models import (
+    MAX_LINE_QUANTITY,
+    CartLine,
+    Category,
+    Order,
+    OrderLine,
+    OrderStatusChange,
+    Product,
+    ProductVariant,
+)
 from shop.payments import payment_methods
-from shop.selectors import PRODUCT_SORTS, category_get, category_list, product_get, product_list
+from shop.selectors import (
+    PRODUCT_SORTS,
+    category_get,
+    category_list,
+    product_get,
+    product_list,
+    product_variant_pick,
+)
 from shop.selectors.cart import cart_item_count, cart_line_find, cart_lines, cart_total, shopper_cart_find
 from shop.selectors.orders import order_get, order_list
 from shop.services.accounts import api_token_get_or_create, user_authenticate
@@ -70,12 +86,22 @@ class CategoryListAPIView(APIView):
 
 
 class ProductDetailAPIView(APIView):
-    """An active product; a hidden one is a 404."""
+    """An active product with its variants (sizes) and their stock; a hidden one is a 404."""
 
     @extend_schema_serializer(component_name="Product")
     class OutputSerializer(serializers.ModelSerializer):
+        @extend_schema_serializer(component_name="ProductVariant")
+        class VariantSerializer(serializers.ModelSerializer):
+            in_stock = serializers.BooleanField(read_only=True)
+
+            class Meta:
+                model = ProductVariant
+                fields = ["id", "sku", "size", "colour", "stock", "in_stock"]
+
         category = CategoryDetailAPIView.OutputSerializer(read_only=True)
-        in_stock = serializers.BooleanField(read_only=True)
+        in_stock = serializers.BooleanField(read_only=True, help_text="Some variant is in stock.")
+        stock = serializers.IntegerField(read_only=True, help_text="Units over all variants.")
+        variants = VariantSerializer(many=True, read_only=True)
         image = serializers.SerializerMethodField()
         url = serializers.CharField(source="get_absolute_url", read_only=True)
 
@@ -100,6 +126,7 @@ class ProductDetailAPIView(APIView):
                 "review_count",
                 "image",
                 "url",
+                "variants",
             ]
 
         def get_image(self, product: Product) -> str | None:
@@ -137,7 +164,7 @@ class ProductListAPIView(APIView):
         filters.is_valid(raise_exception=True)
         data = dict(filters.validated_data)
         sort = data.pop("sort")
-        products = product_list(filters=data, sort=sort)
+        products = product_list(filters=data, sort=sort).prefetch_related("variants")
         return paginated_response(request=request, view=self, queryset=products, serializer_class=self.OutputSerializer)
 
 
@@ -168,12 +195,13 @@ class CartAPIView(APIView):
                     fields = ["id", "sku", "title", "price", "stock", "slug"]
 
             product = ProductSerializer(read_only=True)
+            variant = ProductDetailAPIView.OutputSerializer.VariantSerializer(read_only=True)
             line_total = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
             price_changed = serializers.BooleanField(read_only=True)
 
             class Meta:
                 model = CartLine
-                fields = ["id", "product", "quantity", "unit_price", "line_total", "price_changed"]
+                fields = ["id", "product", "variant", "quantity", "unit_price", "line_total", "price_changed"]
 
         lines = LineSerializer(many=True)
         item_count = serializers.IntegerField()
@@ -192,11 +220,32 @@ class CartLinesAPIView(APIView):
 
     @extend_schema_serializer(component_name="CartAdd")
     class InputSerializer(serializers.Serializer):
+        variant = serializers.PrimaryKeyRelatedField(
+            queryset=ProductVariant.objects.filter(product__is_active=True).select_related("product"),
+            required=False,
+            help_text="The size to buy: one of the product's `variants`.",
+            error_messages={"does_not_exist": "No variant with id {pk_value}."},
+        )
         product = serializers.PrimaryKeyRelatedField(
             queryset=Product.objects.filter(is_active=True),
+            required=False,
+            help_text="Enough on its own only for a product sold in one version (a single variant).",
             error_messages={"does_not_exist": "No product with id {pk_value}."},
         )
         quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY, default=1)
+
+        def validate(self, data: dict) -> dict:
+            variant, product = data.get("variant"), data.get("product")
+            if variant is None and product is None:
+                raise serializers.ValidationError({"variant": ["Send the variant (size) to add."]})
+            if variant is not None and product is not None and variant.product_id != product.pk:
+                raise serializers.ValidationError({"variant": ["This variant is not one of that product's."]})
+            if variant is None:
+                try:
+                    data["variant"] = product_variant_pick(product=product, variant_id=None)
+                except DjangoValidationError as error:
+                    raise serializers.ValidationError({"variant": error.messages}) from error
+            return data
 
     @extend_schema_serializer(component_name="CartChange")
     class OutputSerializer(serializers.Serializer):
@@ -206,14 +255,14 @@ class CartLinesAPIView(APIView):
 
     @extend_schema(request=InputSerializer, responses={201: OutputSerializer, 409: OutputSerializer})
     def post(self, request: Request) -> Response:
-        """Add a product (on top of what the cart holds); quantities are kept within stock."""
+        """Add a variant (a size of a product) on top of what the cart holds; quantities are kept within its stock."""
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         if not request.session.session_key:
             request.session.save()
         change = cart_line_add(
             cart=shopper_cart_get_or_create(user=request.user, session=request.session),
-            product=serializer.validated_data["product"],
+            variant=serializer.validated_data["variant"],
             quantity=serializer.validated_data["quantity"],
             user=request.user,
             session_key=request.session.session_key,
@@ -267,7 +316,17 @@ class OrderDetailAPIView(APIView):
         class LineSerializer(serializers.ModelSerializer):
             class Meta:
                 model = OrderLine
-                fields = ["product", "title", "sku", "unit_price", "quantity", "line_total"]
+                fields = [
+                    "product",
+                    "variant",
+                    "title",
+                    "sku",
+                    "size",
+                    "colour",
+                    "unit_price",
+                    "quantity",
+                    "line_total",
+                ]
 
         @extend_schema_serializer(component_name="OrderStatusChange")
         class StatusChangeSerializer(serializers.ModelSerializer):

@@ -1,5 +1,5 @@
 from shop.models.cart import MAX_LINE_QUANTITY, Cart, CartLine
-from shop.models.catalog import IMAGE_VECTOR_DIMENSIONS, TEXT_VECTOR_DIMENSIONS, Category, Product
+from shop.models.catalog import IMAGE_VECTOR_DIMENSIONS, TEXT_VECTOR_DIMENSIONS, Category, Product, ProductVariant
 from shop.models.customers import CustomerProfile, Interaction
 from shop.models.orders import Order, OrderLine, OrderStatusChange
 
@@ -16,4 +16,5 @@ __all__ = [
     "OrderLine",
     "OrderStatusChange",
     "Product",
+    "ProductVariant",
 ]

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from shop.models.catalog import Product
+from shop.models.catalog import Product, ProductVariant
 
 MAX_LINE_QUANTITY = 99
 
@@ -29,8 +29,12 @@ class Cart(models.Model):
 
 
 class CartLine(models.Model):
+    """A variant in a cart. `product` is the variant's product, kept beside it (services set both) so that
+    pages, prices and events read the product without a join."""
+
     cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    variant = models.ForeignKey(ProductVariant, on_delete=models.CASCADE, related_name="+")
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     # The unit price the shopper last saw and accepted; checkout compares it with the live one.
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
@@ -39,14 +43,14 @@ class CartLine(models.Model):
     class Meta:
         ordering = ["added_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["cart", "product"], name="cart_line_one_per_product"),
+            models.UniqueConstraint(fields=["cart", "variant"], name="cart_line_one_per_variant"),
             models.CheckConstraint(
                 condition=Q(quantity__gte=1, quantity__lte=MAX_LINE_QUANTITY), name="cart_line_quantity_in_range"
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity} × {self.product_id}"
+        return f"{self.quantity} × {self.variant_id}"
 
     @property
     def line_total(self) -> Decimal:

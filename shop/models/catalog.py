@@ -120,10 +120,18 @@ class Product(models.Model):
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
     brand = models.CharField(max_length=80, db_index=True)
     price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))])
-    stock = models.PositiveIntegerField(default=0)
+    # The sum of the variants' stock, kept by shop.services.stock (the one writer of stock), so that
+    # listings, search facets and recommendations filter "in stock" on the product row alone.
+    stock = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Units in stock over all its sizes (the variants' sum)."
+    )
     colour = models.CharField(max_length=20, choices=Colour.choices, blank=True)
     material = models.CharField(max_length=20, choices=Material.choices, blank=True)
-    size = models.CharField(max_length=40, blank=True, help_text='As printed on the label: "M", "42", "15-inch".')
+    size = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text='As printed on the label, or the range its variants come in: "15-inch", "XS–XL". Sizes to buy are variants.',
+    )
     age_group = models.CharField(max_length=10, choices=AgeGroup.choices, default=AgeGroup.ALL)
     is_active = models.BooleanField("active", default=True, help_text="Inactive products are hidden from shoppers.")
     image = models.ImageField(upload_to="products/%Y/%m/", blank=True)
@@ -197,3 +205,50 @@ class Product(models.Model):
     @property
     def in_stock(self) -> bool:
         return self.stock > 0
+
+
+class ProductVariant(models.Model):
+    """One version of a product a shopper buys: a size (and a colour where the catalog groups colours),
+    with its own SKU and stock.
+
+    Every product has at least one; a product sold in one version only has a single variant with no
+    size. Stock changes only through `shop.services.stock`, which keeps `Product.stock` the sum.
+    """
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    sku = models.CharField("SKU", max_length=40, unique=True)
+    size = models.CharField(max_length=40, blank=True, help_text='"M", "42", "4-5Y"; empty when there is one version.')
+    colour = models.CharField(
+        max_length=20,
+        choices=Product.Colour.choices,
+        blank=True,
+        help_text="Only where one product comes in several colours; empty means the product's colour.",
+    )
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order in the size picker: XS before S.")
+    stock = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["product", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "colour", "size"], name="variant_one_per_colour_and_size"),
+            models.CheckConstraint(condition=Q(stock__gte=0), name="variant_stock_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.sku
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock > 0
+
+    @property
+    def label(self) -> str:
+        """What tells this variant from its siblings: "M", "Navy, M"; empty for a product's only version."""
+        return ", ".join(part for part in (self.get_colour_display() if self.colour else "", self.size) if part)
+
+    @property
+    def display_name(self) -> str:
+        """The product's title with the variant's label: "Trail Boots – Brown (size 42)"."""
+        if not self.label:
+            return self.product.title
+        return f"{self.product.title} ({'size ' if not self.colour else ''}{self.label})"

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from shop.models.catalog import Product
+from shop.models.catalog import Product, ProductVariant
 
 
 class Order(models.Model):
@@ -74,12 +74,16 @@ class Order(models.Model):
 
 
 class OrderLine(models.Model):
-    """A product as it was bought: title, SKU and price are copied, so later catalog edits leave orders alone."""
+    """A variant as it was bought: title, the variant's SKU, size, colour and price are copied, so later
+    catalog edits leave orders alone. A sold variant cannot be deleted (its stock can go to 0)."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_lines")
+    variant = models.ForeignKey(ProductVariant, on_delete=models.PROTECT, related_name="order_lines")
     title = models.CharField(max_length=200)
-    sku = models.CharField("SKU", max_length=32)
+    sku = models.CharField("SKU", max_length=40)
+    size = models.CharField(max_length=40, blank=True)
+    colour = models.CharField(max_length=20, choices=Product.Colour.choices, blank=True)
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
     quantity = models.PositiveIntegerField()
     line_total = models.DecimalField(max_digits=12, decimal_places=2)
@@ -90,6 +94,11 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.title}"
+
+    @property
+    def variant_label(self) -> str:
+        """The size (and colour) bought: "M", "Navy, M"; empty for a product sold in one version."""
+        return ", ".join(part for part in (self.get_colour_display() if self.colour else "", self.size) if part)
 
 
 class OrderStatusChange(models.Model):

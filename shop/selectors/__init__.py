@@ -3,10 +3,11 @@ from decimal import Decimal
 from typing import TypedDict
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from shop.models import Category, Product
+from shop.models import Category, Product, ProductVariant
 
 CATEGORY_TREE_CACHE_KEY = "shop:category-tree:v1"
 PRODUCT_SORTS = {
@@ -116,3 +117,35 @@ def product_get(*, pk: int | None = None, slug: str | None = None) -> Product:
     """An active product by id or by slug; a hidden one is a 404, the same as none at all."""
     lookup = {"pk": pk} if pk is not None else {"slug": slug}
     return get_object_or_404(Product.objects.select_related("category"), is_active=True, **lookup)
+
+
+def product_variants(*, product: Product) -> list[ProductVariant]:
+    """The product's variants in picker order (XS before S), each knowing its product."""
+    variants = list(product.variants.order_by("position", "id"))
+    for variant in variants:
+        variant.product = product
+    return variants
+
+
+def variant_choice_prompt(*, variants: list[ProductVariant]) -> str:
+    """What a shopper is asked to choose: a size, or a colour and size where variants differ in colour too."""
+    return "Please choose a colour and size." if len({v.colour for v in variants}) > 1 else "Please choose a size."
+
+
+def product_variant_pick(*, product: Product, variant_id: int | None) -> ProductVariant:
+    """The variant a shopper chose of a product; a product sold in one version needs no choice.
+
+    ValidationError, in words a shopper understands, when there is nothing to choose from, when a
+    choice is needed and none was made, or when the id is not one of this product's variants.
+    """
+    variants = product_variants(product=product)
+    if not variants:
+        raise ValidationError(f"Sorry, {product.title} cannot be bought yet.", code="no_variants")
+    if variant_id is None:
+        if len(variants) > 1:
+            raise ValidationError(variant_choice_prompt(variants=variants), code="variant_required")
+        return variants[0]
+    for variant in variants:
+        if variant.pk == variant_id:
+            return variant
+    raise ValidationError(f"That size is not sold for {product.title}.", code="variant_unknown")

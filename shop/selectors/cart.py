@@ -27,13 +27,15 @@ def cart_line_find(*, cart: Cart | None, line_id: int) -> CartLine | None:
     """A line of this cart, with its product; another cart's line is not found, the same as none at all."""
     if cart is None:
         return None
-    return cart.lines.select_related("product").filter(pk=line_id).first()
+    return cart.lines.select_related("product", "variant__product").filter(pk=line_id).first()
 
 
 def cart_lines(*, cart: Cart | None) -> list[CartLine]:
     if cart is None:
         return []
-    return list(cart.lines.select_related("product", "product__category").order_by("added_at", "id"))
+    return list(
+        cart.lines.select_related("product", "product__category", "variant__product").order_by("added_at", "id")
+    )
 
 
 def cart_item_count(*, cart: Cart | None) -> int:

@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 
-from shop.models import MAX_LINE_QUANTITY, Cart, CartLine, Interaction, Product
+from shop.models import MAX_LINE_QUANTITY, Cart, CartLine, Interaction, ProductVariant
 from shop.selectors.cart import CART_SESSION_KEY
 from shop.services import interaction_record
 
@@ -19,16 +19,17 @@ class CartChange:
     clamped: bool = False
 
 
-def _quantity_fit(*, product: Product, wanted: int) -> tuple[int, str]:
-    """The quantity that can go in the cart, and why it is less than wanted (empty when it is not)."""
-    limit = min(product.stock, MAX_LINE_QUANTITY)
+def _quantity_fit(*, variant: ProductVariant, wanted: int) -> tuple[int, str]:
+    """The quantity of a variant that can go in the cart, and why it is less than wanted (empty when it is not)."""
+    limit = min(variant.stock, MAX_LINE_QUANTITY)
     if wanted <= limit:
         return wanted, ""
-    if product.stock == 0:
-        return 0, f"Sorry, {product.title} is out of stock."
-    if limit == MAX_LINE_QUANTITY and product.stock > MAX_LINE_QUANTITY:
+    name = variant.display_name
+    if variant.stock == 0:
+        return 0, f"Sorry, {name} is out of stock."
+    if limit == MAX_LINE_QUANTITY and variant.stock > MAX_LINE_QUANTITY:
         return limit, f"You can buy at most {MAX_LINE_QUANTITY} of one product in an order."
-    return limit, f"Only {product.stock} of {product.title} in stock: your cart holds {limit}."
+    return limit, f"Only {variant.stock} of {name} in stock: your cart holds {limit}."
 
 
 def cart_get_or_create(*, user: AbstractBaseUser | AnonymousUser | None, cart_id: int | None) -> Cart:
@@ -52,19 +53,27 @@ def shopper_cart_get_or_create(*, user: AbstractBaseUser | AnonymousUser, sessio
 
 
 def cart_line_add(
-    *, cart: Cart, product: Product, quantity: int, user: AbstractBaseUser | AnonymousUser | None, session_key: str
+    *,
+    cart: Cart,
+    variant: ProductVariant,
+    quantity: int,
+    user: AbstractBaseUser | AnonymousUser | None,
+    session_key: str,
 ) -> CartChange:
-    """Add `quantity` of a product (on top of what the cart holds), within stock."""
+    """Add `quantity` of a variant (on top of what the cart holds), within its stock."""
+    product = variant.product
     with transaction.atomic():
-        # The cart's row lock queues two adds of the same product, which would both create the line.
+        # The cart's row lock queues two adds of the same variant, which would both create the line.
         Cart.objects.select_for_update().filter(pk=cart.pk).first()
-        line = CartLine.objects.filter(cart=cart, product=product).first()
+        line = CartLine.objects.filter(cart=cart, variant=variant).first()
         held = line.quantity if line else 0
-        fitted, message = _quantity_fit(product=product, wanted=held + quantity)
+        fitted, message = _quantity_fit(variant=variant, wanted=held + quantity)
         if fitted == 0:
             return CartChange(line=line, quantity=held, message=message, clamped=True)
         if line is None:
-            line = CartLine.objects.create(cart=cart, product=product, quantity=fitted, unit_price=product.price)
+            line = CartLine.objects.create(
+                cart=cart, product=product, variant=variant, quantity=fitted, unit_price=product.price
+            )
         else:
             line.quantity, line.unit_price = fitted, product.price
             line.save(update_fields=["quantity", "unit_price"])
@@ -76,7 +85,7 @@ def cart_line_add(
         cart.save(update_fields=["updated_at"])
     clamped = fitted < held + quantity
     if not clamped:
-        message = f"Added {added} × {product.title} to your cart."
+        message = f"Added {added} × {variant.display_name} to your cart."
     return CartChange(line=line, quantity=fitted, message=message, clamped=clamped)
 
 
@@ -84,8 +93,8 @@ def cart_line_set_quantity(*, line: CartLine, quantity: int) -> CartChange:
     """Set a line's quantity; 0 removes it."""
     if quantity <= 0:
         cart_line_remove(line=line)
-        return CartChange(line=None, quantity=0, message=f"Removed {line.product.title} from your cart.")
-    fitted, message = _quantity_fit(product=line.product, wanted=quantity)
+        return CartChange(line=None, quantity=0, message=f"Removed {line.variant.display_name} from your cart.")
+    fitted, message = _quantity_fit(variant=line.variant, wanted=quantity)
     if fitted == 0:
         cart_line_remove(line=line)
         return CartChange(line=None, quantity=0, message=message, clamped=True)
@@ -104,14 +113,16 @@ def cart_merge(*, source: Cart, user: AbstractBaseUser) -> Cart:
         target, _ = Cart.objects.get_or_create(user=user)
         if source.pk == target.pk:
             return target
-        for line in source.lines.select_related("product"):
-            existing = target.lines.filter(product=line.product).first()
+        for line in source.lines.select_related("product", "variant__product"):
+            existing = target.lines.filter(variant=line.variant).first()
             wanted = line.quantity + (existing.quantity if existing else 0)
-            fitted, _ = _quantity_fit(product=line.product, wanted=wanted)
+            fitted, _ = _quantity_fit(variant=line.variant, wanted=wanted)
             if fitted == 0:
                 continue
             CartLine.objects.update_or_create(
-                cart=target, product=line.product, defaults={"quantity": fitted, "unit_price": line.product.price}
+                cart=target,
+                variant=line.variant,
+                defaults={"product": line.product, "quantity": fitted, "unit_price": line.product.price},
             )
         source.delete()
     return target
@@ -128,8 +139,8 @@ def cart_prices_accept(*, cart: Cart) -> None:
 def cart_fit_stock(*, cart: Cart) -> list[str]:
     """After stock ran short at checkout: lower lines to what is left, drop what is gone; say what changed."""
     messages = []
-    for line in cart.lines.select_related("product"):
-        fitted, message = _quantity_fit(product=line.product, wanted=line.quantity)
+    for line in cart.lines.select_related("product", "variant__product"):
+        fitted, message = _quantity_fit(variant=line.variant, wanted=line.quantity)
         if not line.product.is_active:
             fitted, message = 0, f"{line.product.title} is no longer sold."
         if fitted == 0:

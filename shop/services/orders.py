@@ -3,9 +3,10 @@
 Checkout is three short transactions, so that no product row stays locked while a payment
 provider answers:
 
-1. reserve: the products' rows locked in id order (concurrent checkouts queue instead of
-   deadlocking, and no unit is sold twice; the CHECK constraint stock >= 0 backs this up), the
-   stock and price checks, the order created as placed, its stock taken, the cart emptied;
+1. reserve: the products' rows, then their variants' rows, locked in id order
+   (`shop.services.stock`: concurrent checkouts queue instead of deadlocking, and no unit of a
+   size is sold twice; the CHECK constraints stock >= 0 back this up), the stock and price
+   checks, the order created as placed, its variants' stock taken, the cart emptied;
 2. charge: the payment method is called with the order's idempotency key, outside any lock;
 3. paid (or placed, for pay on delivery): the status, the purchase events, the receipt. A
    payment that fails instead cancels the order through `order_status_change`, which returns
@@ -27,13 +28,13 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from shop.models import Cart, CartLine, Interaction, Order, OrderLine, OrderStatusChange, Product
+from shop.models import Cart, CartLine, Interaction, Order, OrderLine, OrderStatusChange
 from shop.payments import PaymentFailed, PaymentMethod, PaymentResult, deferred_payment_codes, payment_methods
 from shop.services import interaction_record
+from shop.services.stock import stock_adjust, stock_lock
 
 logger = logging.getLogger(__name__)
 
@@ -84,10 +85,10 @@ class CheckoutResult:
 
 
 def cart_signature(*, lines: list[CartLine]) -> str:
-    """A digest of what the shopper is shown at checkout: products, quantities and current prices."""
+    """A digest of what the shopper is shown at checkout: variants, quantities and current prices."""
     text = "|".join(
-        f"{line.product_id}:{line.quantity}:{line.product.price}"
-        for line in sorted(lines, key=lambda line: line.product_id)
+        f"{line.variant_id}:{line.quantity}:{line.product.price}"
+        for line in sorted(lines, key=lambda line: line.variant_id)
     )
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -105,26 +106,24 @@ def _order_for_key(*, user: AbstractBaseUser, idempotency_key: uuid.UUID) -> Ord
 
 
 def _cart_lines_lock(*, cart: Cart) -> list[CartLine]:
-    """The cart's lines with their products' rows locked in id order, so that concurrent checkouts queue, not deadlock."""
+    """The cart's lines with their products' and variants' rows locked in id order (`stock_lock`), so that
+    concurrent checkouts queue, not deadlock."""
     lines = list(cart.lines.all())
     if not lines:
         raise CartEmpty(["Your cart is empty."])
-    products = {
-        product.pk: product
-        for product in Product.objects.select_for_update()
-        .filter(pk__in=[line.product_id for line in lines])
-        .order_by("pk")
-    }
+    variants = stock_lock(variant_ids=[line.variant_id for line in lines])
     for line in lines:
-        line.product = products[line.product_id]
+        line.variant = variants[line.variant_id]
+        line.product = line.variant.product
     return lines
 
 
 def _stock_check(*, lines: list[CartLine]) -> None:
     short = [
-        f"{line.product.title}: only {line.product.stock if line.product.is_active else 0} left, you asked for {line.quantity}."
+        f"{line.variant.display_name}: only {line.variant.stock if line.product.is_active else 0} left, "
+        f"you asked for {line.quantity}."
         for line in lines
-        if not line.product.is_active or line.product.stock < line.quantity
+        if not line.product.is_active or line.variant.stock < line.quantity
     ]
     if short:
         raise OutOfStock(short)
@@ -166,8 +165,11 @@ def _order_create(
         OrderLine(
             order=order,
             product=line.product,
+            variant=line.variant,
             title=line.product.title,
-            sku=line.product.sku,
+            sku=line.variant.sku,
+            size=line.variant.size,
+            colour=line.variant.colour,
             unit_price=line.product.price,
             quantity=line.quantity,
             line_total=line.product.price * line.quantity,
@@ -195,8 +197,7 @@ def _unpaid_orders_check(*, user: AbstractBaseUser, method: PaymentMethod) -> No
 
 
 def _stock_take(*, lines: list[CartLine]) -> None:
-    for line in lines:
-        Product.objects.filter(pk=line.product_id).update(stock=F("stock") - line.quantity)
+    stock_adjust(changes={line.variant_id: -line.quantity for line in lines})
 
 
 def _order_reserve(
@@ -257,8 +258,8 @@ def _order_unreserve(*, order: Order, cart: Cart, reason: str) -> None:
             # Whatever the shopper put in the cart meanwhile stays; an order line never shrinks a cart line.
             cart_line, created = CartLine.objects.get_or_create(
                 cart=cart,
-                product_id=line.product_id,
-                defaults={"quantity": line.quantity, "unit_price": line.unit_price},
+                variant_id=line.variant_id,
+                defaults={"product_id": line.product_id, "quantity": line.quantity, "unit_price": line.unit_price},
             )
             if not created and cart_line.quantity < line.quantity:
                 CartLine.objects.filter(pk=cart_line.pk).update(quantity=line.quantity)
@@ -348,10 +349,10 @@ def order_status_change(*, order: Order, to_status: str, by: AbstractBaseUser | 
                 f"Order {order.number} is {order.get_status_display().lower()}; it cannot become {Order.Status(to_status).label.lower()}."
             )
         if to_status == Order.Status.CANCELLED:
-            lines = list(order.lines.order_by("product_id"))
-            list(Product.objects.select_for_update().filter(pk__in=[line.product_id for line in lines]).order_by("pk"))
-            for line in lines:
-                Product.objects.filter(pk=line.product_id).update(stock=F("stock") + line.quantity)
+            returned: dict[int, int] = {}
+            for variant_id, quantity in order.lines.values_list("variant_id", "quantity"):
+                returned[variant_id] = returned.get(variant_id, 0) + quantity
+            stock_adjust(changes=returned)
         _status_set(order=order, to_status=to_status, by=by, note=note)
     return order
 

@@ -16,6 +16,7 @@ from shop.selectors import (
     category_get,
     product_get,
     product_list,
+    product_variants,
 )
 from shop.services import interaction_record
 
@@ -58,6 +59,7 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     _product_view_record(request=request, product=product)
     context = {
         "product": product,
+        "variants": product_variants(product=product),
         "ancestors": [*category_ancestors(category=product.category), product.category],
         "reviews_section": reviews_section_get(product_id=product.pk, query=request.GET, viewer=request.user),
     }

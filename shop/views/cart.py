@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from shop.forms import AddToCartForm, CartQuantityForm
-from shop.selectors import product_get
+from shop.selectors import product_get, product_variants
 from shop.selectors.cart import cart_line_find, cart_lines, cart_total, shopper_cart_find
 from shop.services.cart import cart_line_add, cart_line_remove, cart_line_set_quantity, shopper_cart_get_or_create
 
@@ -26,24 +26,30 @@ def cart_detail(request: HttpRequest) -> HttpResponse:
 @require_POST
 def cart_add(request: HttpRequest, product_id: int) -> HttpResponse:
     product = product_get(pk=product_id)
-    form = AddToCartForm(request.POST)
+    form = AddToCartForm(request.POST, product=product)
     if not form.is_valid():
-        message, ok = form.errors["quantity"][0], False
+        message, ok = form.first_error(), False
     else:
         if not request.session.session_key:
             request.session.save()
         change = cart_line_add(
             cart=shopper_cart_get_or_create(user=request.user, session=request.session),
-            product=product,
+            variant=form.cleaned_data["variant"],
             quantity=form.cleaned_data["quantity"],
             user=request.user,
             session_key=request.session.session_key,
         )
         message, ok = change.message, not change.clamped
     if request.htmx:
-        return render(
-            request, "shop/_buy_box.html", {"product": product, "cart_message": message, "cart_ok": ok, "oob": True}
-        )
+        context = {
+            "product": product,
+            "variants": product_variants(product=product),
+            "chosen_variant": form.cleaned_data.get("variant") if form.is_valid() else None,
+            "cart_message": message,
+            "cart_ok": ok,
+            "oob": True,
+        }
+        return render(request, "shop/_buy_box.html", context)
     (messages.success if ok else messages.warning)(request, message)
     return redirect("shop:cart") if ok else redirect(product.get_absolute_url())
 
@@ -55,7 +61,7 @@ def cart_line_update(request: HttpRequest, line_id: int) -> HttpResponse:
         raise Http404("No such line in your cart.")
     if request.POST.get("remove"):
         cart_line_remove(line=line)
-        message, ok, line = f"Removed {line.product.title} from your cart.", True, None
+        message, ok, line = f"Removed {line.variant.display_name} from your cart.", True, None
     else:
         form = CartQuantityForm(request.POST)
         if form.is_valid():
