@@ -20,13 +20,14 @@ interpreter it runs in), half the users visitors and half shoppers:
   search/evaluation_queries.json), photo search with a product's picture (503 "unavailable" is
   the expected answer on a machine without CLIP weights);
 - shoppers, each its own account with an API token (demo, seeded shoppers with a history and a
-  few new sign-ups): recommendations, product pages, cart add and checkout with a new
-  idempotency key; some keys are sent again afterwards and some twice at once. Four "hot"
-  products get 3 units of stock before each run, so shoppers race for the last ones.
+  few new sign-ups): recommendations, product pages, cart add (of a size: a variant) and checkout
+  with a new idempotency key; some keys are sent again afterwards and some twice at once. Four
+  "hot" sizes get 3 units of stock before each run, so shoppers race for the last ones.
 
 Then it checks through the Django ORM: orders made = checkouts answered 201, no stock below
-zero, every order has lines, one order per idempotency key, repeated keys answered 200 with the
-same order, stock taken = units ordered. It exits 1 when one fails.
+zero, each product's stock the sum of its sizes', every order has lines, one order per
+idempotency key, repeated keys answered 200 with the same order, stock taken per size = units
+ordered. It exits 1 when one fails.
 
 By default it runs twice: steady, then with Redis stopped from 1/3 to 2/3 of the duration
 (--redis-outage runs only that one, --no-redis-outage only the steady one).
@@ -189,10 +190,10 @@ def load_drive(*, spec: dict, out: Path) -> None:
 
         @task(2)
         def checkout(self) -> None:
-            product_ids = spec["hot_product_ids"] if pick.random() < 0.5 else spec["product_ids"]
+            variant_ids = spec["hot_variant_ids"] if pick.random() < 0.5 else spec["variant_ids"]
             self.client.post(
                 "/api/cart/lines/",
-                json={"product": pick.choice(product_ids), "quantity": 1},
+                json={"variant": pick.choice(variant_ids), "quantity": 1},
                 name="POST /api/cart/lines/",
                 timeout=REQUEST_TIMEOUT_S,
             )
@@ -217,7 +218,7 @@ def load_drive(*, spec: dict, out: Path) -> None:
                 if response.status_code != 200:
                     return None
                 cart = response.json()
-                short = [line for line in cart["lines"] if line["product"]["stock"] < line["quantity"]]
+                short = [line for line in cart["lines"] if line["variant"]["stock"] < line["quantity"]]
                 if not short:
                     return cart["signature"] if cart["lines"] else None
                 for line in short:
@@ -463,10 +464,15 @@ def shoppers_prepare(*, count: int) -> list[str]:
 
 def catalog_sample(*, seed: int) -> dict:
     from search.evaluation import evaluation_queries
-    from shop.models import Category, Product
+    from shop.models import Category, Product, ProductVariant
 
     active = Product.objects.filter(is_active=True)
-    in_stock = list(active.filter(stock__gte=10).order_by("pk").values_list("pk", flat=True))
+    # Shoppers buy sizes: a variant with stock, of any product (one-version products have one variant).
+    in_stock = list(
+        ProductVariant.objects.filter(product__is_active=True, stock__gte=10)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     pick = random.Random(seed)
     with_pictures = list(active.exclude(image="").order_by("pk")[:200])
     if not with_pictures:
@@ -474,8 +480,8 @@ def catalog_sample(*, seed: int) -> dict:
     return {
         "category_slugs": list(Category.objects.values_list("slug", flat=True)),
         "product_slugs": list(active.values_list("slug", flat=True)),
-        "product_ids": in_stock,
-        "hot_product_ids": pick.sample(in_stock, HOT_PRODUCTS),
+        "variant_ids": in_stock,
+        "hot_variant_ids": pick.sample(in_stock, HOT_PRODUCTS),
         "queries": [item["query"] for item in evaluation_queries()],
         "photos": [product.image.path for product in pick.sample(with_pictures, min(5, len(with_pictures)))],
     }
@@ -484,18 +490,20 @@ def catalog_sample(*, seed: int) -> dict:
 def database_snapshot() -> dict:
     from django.db.models import Max
 
-    from shop.models import Order, Product
+    from shop.models import Order, ProductVariant
 
     return {
         "last_order_id": Order.objects.aggregate(last=Max("pk"))["last"] or 0,
-        "stock": dict(Product.objects.values_list("pk", "stock")),
+        "stock": dict(ProductVariant.objects.values_list("pk", "stock")),
     }
 
 
-def hot_products_restock(*, product_ids: list[int]) -> None:
-    from shop.models import Product
+def hot_variants_restock(*, variant_ids: list[int]) -> None:
+    from shop.models import ProductVariant
+    from shop.services.stock import variant_stock_set
 
-    Product.objects.filter(pk__in=product_ids).update(stock=HOT_STOCK)
+    for variant in ProductVariant.objects.filter(pk__in=variant_ids):
+        variant_stock_set(variant=variant, stock=HOT_STOCK)
 
 
 def invariants_check(*, before: dict, submissions: list[dict]) -> list[tuple[bool, str]]:
@@ -503,7 +511,7 @@ def invariants_check(*, before: dict, submissions: list[dict]) -> list[tuple[boo
     from django.db import connections
     from django.db.models import Count, Sum
 
-    from shop.models import Order, OrderLine, Product
+    from shop.models import Order, OrderLine, Product, ProductVariant
 
     connections.close_all()
     run_orders = Order.objects.filter(pk__gt=before["last_order_id"])
@@ -529,8 +537,12 @@ def invariants_check(*, before: dict, submissions: list[dict]) -> list[tuple[boo
         line += f"; {len(missing)} checkouts answered 201 have no order"
     results.append((not unseen and not missing, line))
 
-    below = Product.objects.filter(stock__lt=0).count()
-    results.append((below == 0, f"no product's stock below zero ({below} below)"))
+    below = Product.objects.filter(stock__lt=0).count() + ProductVariant.objects.filter(stock__lt=0).count()
+    results.append((below == 0, f"no product's or size's stock below zero ({below} below)"))
+    sums = ProductVariant.objects.values("product_id").annotate(units=Sum("stock"))
+    totals = dict(Product.objects.values_list("pk", "stock"))
+    astray = sum(1 for row in sums if totals[row["product_id"]] != row["units"])
+    results.append((astray == 0, f"every product's stock is its sizes' sum ({astray} differ)"))
 
     bare = Order.objects.annotate(lines_count=Count("lines")).filter(lines_count=0).count()
     results.append((bare == 0, f"every order has lines ({bare} of all orders without)"))
@@ -574,18 +586,18 @@ def invariants_check(*, before: dict, submissions: list[dict]) -> list[tuple[boo
 
     units = dict(
         OrderLine.objects.filter(order__in=run_orders)
-        .values("product_id")
+        .values("variant_id")
         .annotate(units=Sum("quantity"))
-        .values_list("product_id", "units")
+        .values_list("variant_id", "units")
     )
-    after = dict(Product.objects.values_list("pk", "stock"))
+    after = dict(ProductVariant.objects.values_list("pk", "stock"))
     taken = {pk: before["stock"][pk] - stock for pk, stock in after.items() if pk in before["stock"]}
     mismatched = [pk for pk in taken if taken[pk] != units.get(pk, 0)]
     results.append(
         (
             not mismatched,
             f"stock taken ({sum(taken.values())} units) = units on the run's orders ({sum(units.values())}); "
-            f"{len(mismatched)} products differ",
+            f"{len(mismatched)} sizes differ",
         )
     )
     return results
@@ -669,7 +681,7 @@ def server_errors_summarise(*, log: Path, offset: int) -> str:
 def run_once(
     *, name: str, services: Services, spec: dict, redis_outage: bool, duration: int
 ) -> tuple[dict, list[tuple[bool, str]]]:
-    hot_products_restock(product_ids=spec["hot_product_ids"])
+    hot_variants_restock(variant_ids=spec["hot_variant_ids"])
     before = database_snapshot()
     spec_path = BENCH_DIR / f"load-{name}-spec.json"
     out_path = BENCH_DIR / f"load-{name}-result.json"

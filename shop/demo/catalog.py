@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.utils.text import slugify
 
-from shop.demo.catalog_spec import ADJECTIVES, DEPARTMENTS, Department, Leaf, leaves_iter
+from shop.demo.catalog_spec import ADJECTIVES, DEPARTMENTS, Department, Leaf, leaf_size_run, leaves_iter
 
 TIERS = ("budget", "mid", "premium")
 TIER_SENTENCES = {
@@ -78,6 +78,9 @@ def product_spec_build(*, seed: int, index: int, leaves: list[tuple[Department, 
     colour = rng.choice(leaf.colours)
     material = rng.choice(leaf.materials)
     size = rng.choice(leaf.sizes) if leaf.sizes else ""
+    # Clothing and shoes are sold in every size of their run (variants): the product's size is the range.
+    if run := leaf_size_run(leaf=leaf):
+        size = f"{run[0]}–{run[-1]}"
     age_group = rng.choice(leaf.age_groups)
 
     title = f"{brand} {adjective} {noun}"
@@ -90,7 +93,7 @@ def product_spec_build(*, seed: int, index: int, leaves: list[tuple[Department, 
     uses = rng.sample(leaf.uses, k=min(2, len(leaf.uses)))
     sentences = [
         f"The {brand} {adjective} {noun} comes with {features[0]} and {features[1]}.",
-        f"Made of {material} in {colour}" + (f", size {size}" if size else "") + ".",
+        f"Made of {material} in {colour}" + (f", {'sizes' if run else 'size'} {size}" if size else "") + ".",
         f"It also offers {features[2]}." if len(features) > 2 else "",
         f"Great for {uses[0]}" + (f" and {uses[1]}." if len(uses) > 1 else "."),
         TIER_SENTENCES[tier],

@@ -771,5 +771,14 @@ CLOTHING_CLASSES = {
 }
 
 
+WEARABLE_SHAPES = frozenset({"tshirt", "jacket", "trousers", "shoe", "boot", "dress", "skirt", "bodysuit"})
+
+
+def leaf_size_run(*, leaf: Leaf) -> tuple[str, ...]:
+    """The sizes each of a leaf's products is sold in (its variants); none for what is not worn: a ball's
+    size is the product itself (shop.demo.sizes)."""
+    return leaf.sizes if leaf.shape in WEARABLE_SHAPES else ()
+
+
 def leaves_iter() -> list[tuple[Department, str, Leaf]]:
     return [(dept, group, leaf) for dept in DEPARTMENTS for group, leaves in dept.groups.items() for leaf in leaves]

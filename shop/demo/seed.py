@@ -28,6 +28,7 @@ from shop.demo.catalog_spec import WOMENS_CLOTHING
 from shop.demo.clothing import ClothingItem, clothing_dataset_path, clothing_items_build
 from shop.demo.images import product_image_draw
 from shop.demo.shoppers import DEMO_USERNAME, ShopperTaste, interactions_simulate, shopper_tastes_build
+from shop.demo.sizes import variants_ensure
 from shop.models import Category, CustomerProfile, Interaction, Product
 from shop.services.catalog import category_save
 
@@ -48,6 +49,7 @@ def _no_progress(iterable: Iterable, **_: object) -> Iterable:
 @dataclass
 class SeedReport:
     products_created: int = 0
+    products_sized: int = 0
     shoppers_created: int = 0
     interactions_created: int = 0
     reviews_created: int = 0
@@ -301,6 +303,7 @@ def demo_seed(
             specs=specs, category_ids=report.category_ids, progress=progress, pictures=pictures
         )
         report.products_created = len(created_skus)
+        report.products_sized = variants_ensure(specs=specs, product_ids=product_ids, created_skus=created_skus)
         report.tastes = shopper_tastes_build(seed=seed, count=users, specs=specs)
         user_ids, new_shoppers = shoppers_ensure(tastes=report.tastes, category_ids=report.category_ids)
         report.shoppers_created = len(new_shoppers)

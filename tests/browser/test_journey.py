@@ -3,7 +3,7 @@ import re
 import pytest
 
 from shop.demo.seed import demo_seed
-from shop.models import Order, Product
+from shop.models import Order, ProductVariant
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,7 +17,16 @@ def journey_shots(screenshots):
 
 def test_a_new_shopper_signs_up_searches_buys_and_finds_the_order(live_server, page, journey_shots):
     demo_seed(products=200, users=5, seed=11, with_clothing=False)
-    wanted = Product.objects.filter(is_active=True, stock__gte=5).exclude(image="").order_by("pk").first()
+    # Something sold in sizes, so that the journey picks one.
+    size = (
+        ProductVariant.objects.filter(product__is_active=True, stock__gte=5)
+        .exclude(size="")
+        .exclude(product__image="")
+        .select_related("product")
+        .order_by("product_id", "position")
+        .first()
+    )
+    wanted = size.product
 
     # Sign up, then the taste onboarding: categories, then a round of likes.
     page.goto(f"{live_server.url}/accounts/signup/")
@@ -63,7 +72,9 @@ def test_a_new_shopper_signs_up_searches_buys_and_finds_the_order(live_server, p
     )
     page.screenshot(path=journey_shots / "04-product.png")
 
-    # Add to cart (htmx: the buy box and the header count change in place)
+    # Pick a size, add to cart (htmx: the buy box and the header count change in place)
+    page.locator(f".size-picker input[value='{size.pk}']").check()
+    page.screenshot(path=journey_shots / "04b-size-picked.png")
     page.locator("#buy-box button", has_text="Add to cart").click()
     page.locator(".cart-message.ok", has_text="Added 1").wait_for()
     assert page.locator("#cart-count .cart-badge").inner_text() == "1"
@@ -73,6 +84,7 @@ def test_a_new_shopper_signs_up_searches_buys_and_finds_the_order(live_server, p
     page.locator("#cart-count").click()
     page.wait_for_url("**/cart/")
     line = page.locator(".cart-line").first
+    assert line.locator(".cart-line-variant").inner_text() == f"Size: {size.size}"
     line.locator("input[name=quantity]").fill("2")
     line.locator("button", has_text="Update").click()
     page.locator(".cart-message", has_text="Quantity updated").wait_for()
@@ -108,6 +120,7 @@ def test_a_new_shopper_signs_up_searches_buys_and_finds_the_order(live_server, p
     page.screenshot(path=journey_shots / "09-order-history.png")
     wanted.refresh_from_db()
     assert order.total == wanted.price * 2 and order.lines.get().quantity == 2
+    assert (order.lines.get().size, order.lines.get().sku) == (size.size, size.sku)
 
     # The account page: profile, liked departments, recent orders
     page.locator(".greeting").click()

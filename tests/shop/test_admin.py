@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from reviews.models import Review
 from shop.models import Interaction, Product
-from tests.factories import CategoryFactory, InteractionFactory, ProductFactory, ReviewFactory, UserFactory
+from tests.factories import CategoryFactory, InteractionFactory, ProductFactory, ReviewFactory, UserFactory, variant_of
 
 pytestmark = pytest.mark.django_db
 
@@ -29,8 +29,9 @@ def test_shoppers_do_not_reach_admin(client):
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
-def test_admin_refuses_a_negative_price_and_keeps_the_product(staff_client):
+def test_admin_refuses_a_negative_price_and_stock_and_keeps_the_product(staff_client):
     product = ProductFactory()
+    variant = variant_of(product)
     url = reverse("admin:shop_product_change", args=[product.pk])
     form = {
         "title": product.title,
@@ -41,20 +42,30 @@ def test_admin_refuses_a_negative_price_and_keeps_the_product(staff_client):
         "description": product.description,
         "is_active": "on",
         "price": "-3.00",
-        "stock": "-1",
         "colour": "",
         "material": "",
         "size": "",
         "age_group": "all",
         "created_at_0": "2026-01-01",
         "created_at_1": "10:00:00",
+        "variants-TOTAL_FORMS": "1",
+        "variants-INITIAL_FORMS": "1",
+        "variants-MIN_NUM_FORMS": "1",
+        "variants-MAX_NUM_FORMS": "1000",
+        "variants-0-id": variant.pk,
+        "variants-0-product": product.pk,
+        "variants-0-position": "0",
+        "variants-0-size": "",
+        "variants-0-colour": "",
+        "variants-0-sku": variant.sku,
+        "variants-0-stock": "-1",
     }
     response = staff_client.post(url, form)
     assert response.status_code == 200
-    errors = response.context["adminform"].form.errors
-    assert "price" in errors and "stock" in errors
-    product.refresh_from_db()
-    assert product.price > 0 and product.stock == 10
+    assert "price" in response.context["adminform"].form.errors
+    assert "stock" in response.context["inline_admin_formsets"][0].formset.errors[0]
+    product.refresh_from_db(), variant.refresh_from_db()
+    assert product.price > 0 and product.stock == 10 and variant.stock == 10
 
 
 def test_admin_refuses_a_category_loop(staff_client):
@@ -68,7 +79,7 @@ def test_admin_refuses_a_category_loop(staff_client):
     assert parent.parent is None
 
 
-def test_stock_is_edited_in_the_list(staff_client):
+def test_price_is_edited_in_the_list_and_stock_only_per_size(staff_client):
     product = ProductFactory(stock=10)
     data = {
         "form-TOTAL_FORMS": "1",
@@ -82,7 +93,7 @@ def test_stock_is_edited_in_the_list(staff_client):
     response = staff_client.post(reverse("admin:shop_product_changelist"), data)
     assert response.status_code == 302
     product.refresh_from_db()
-    assert product.stock == 3 and str(product.price) == "24.50"
+    assert product.stock == 10 and str(product.price) == "24.50", "the total is the sizes' sum, not typed in"
 
 
 def test_unpublishing_a_review_hides_it_from_the_product_page(staff_client, client):

@@ -7,7 +7,8 @@ from django.core import mail
 from django.urls import reverse
 
 from shop.models import CartLine, Interaction, Order, OrderLine, Product
-from tests.factories import ProductFactory, UserFactory
+from shop.services.stock import variant_stock_set
+from tests.factories import ProductFactory, UserFactory, variant_of
 
 pytestmark = pytest.mark.django_db
 
@@ -39,9 +40,10 @@ def form_values(client) -> dict:
     return {**ADDRESS, "idempotency_key": key, "signature": signature}
 
 
-def fill_cart(client, *products_and_quantities):
+def fill_cart(client, *products_and_quantities, size=""):
     for product, quantity in products_and_quantities:
-        client.post(reverse("shop:cart-add", args=[product.pk]), {"quantity": quantity})
+        data = {"quantity": quantity} | ({"variant": variant_of(product, size).pk} if size else {})
+        client.post(reverse("shop:cart-add", args=[product.pk]), data)
 
 
 def test_checkout_places_a_whole_order_and_shows_it(client, shopper, django_capture_on_commit_callbacks):
@@ -79,15 +81,15 @@ def test_prices_are_copied_so_later_catalog_changes_leave_the_order_alone(client
 
 
 def test_a_double_submitted_checkout_makes_one_order_and_both_responses_show_it(client, shopper):
-    product = ProductFactory(stock=5)
-    fill_cart(client, (product, 2))
+    product = ProductFactory(sizes={"M": 5, "L": 4})
+    fill_cart(client, (product, 2), size="M")
     values = form_values(client)
     first = client.post(reverse("shop:checkout"), values)
     second = client.post(reverse("shop:checkout"), values)
     assert Order.objects.count() == 1
     assert first["Location"] == second["Location"] == f"{Order.objects.get().get_absolute_url()}?placed=1"
     product.refresh_from_db()
-    assert product.stock == 3
+    assert (variant_of(product, "M").stock, variant_of(product, "L").stock, product.stock) == (3, 4, 7)
 
 
 def test_a_price_changed_since_the_cart_is_shown_and_must_be_confirmed_again(client, shopper):
@@ -110,7 +112,7 @@ def test_stock_gone_between_cart_and_checkout_is_explained_and_nothing_is_writte
     scarce = ProductFactory(title="Scarce Lantern", stock=5)
     fill_cart(client, (plenty, 2), (scarce, 4))
     values = form_values(client)
-    Product.objects.filter(pk=scarce.pk).update(stock=1)
+    variant_stock_set(variant=variant_of(scarce), stock=1)
     response = client.post(reverse("shop:checkout"), values)
     page = response.content.decode()
     assert response.status_code == 409

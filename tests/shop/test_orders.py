@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from shop.models import Cart, Order, OrderStatusChange, Product
 from shop.services.orders import OutOfStock, TransitionNotAllowed, cart_signature, order_place, order_status_change
-from tests.factories import CartFactory, CartLineFactory, ProductFactory, UserFactory
+from tests.factories import CartFactory, CartLineFactory, ProductFactory, UserFactory, variant_of
 
 ADDRESS = {
     "email": "a@example.com",
@@ -104,8 +104,9 @@ def test_the_database_refuses_negative_stock_whatever_the_code_does():
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_checkouts_sell_exactly_the_last_units_and_never_oversell():
-    """Real threads, each with its own database connection, race to buy 3 units of each of two products."""
-    first = ProductFactory(stock=3, price=Decimal("5.00"))
+    """Real threads, each with its own database connection, race to buy the 3 units of one size of a product
+    and the 3 of another product; the product's other size is not touched."""
+    first = ProductFactory(sizes={"S": 3, "M": 2}, price=Decimal("5.00"))
     second = ProductFactory(stock=3, price=Decimal("7.00"))
     shoppers = [UserFactory(username=f"racer{n}") for n in range(8)]
     carts = []
@@ -113,7 +114,7 @@ def test_concurrent_checkouts_sell_exactly_the_last_units_and_never_oversell():
         cart = CartFactory(user=user)
         # Half the carts list the products one way round, half the other: locks by id keep them from deadlocking.
         for product in (first, second) if n % 2 else (second, first):
-            CartLineFactory(cart=cart, product=product)
+            CartLineFactory(cart=cart, product=product, size="S" if product == first else "")
         carts.append(cart)
     start = threading.Barrier(len(shoppers))
     outcomes: list[str] = []
@@ -138,5 +139,6 @@ def test_concurrent_checkouts_sell_exactly_the_last_units_and_never_oversell():
     assert sorted(outcomes) == ["order"] * 3 + ["out of stock"] * 5
     assert Order.objects.count() == 3
     first.refresh_from_db(), second.refresh_from_db()
-    assert (first.stock, second.stock) == (0, 0)
+    assert (first.stock, second.stock) == (2, 0), "product totals: the sizes' sum"
+    assert (variant_of(first, "S").stock, variant_of(first, "M").stock) == (0, 2)
     assert sum(line.quantity for order in Order.objects.all() for line in order.lines.all()) == 6
