@@ -1,12 +1,20 @@
 """The prepared check of the `vllm` LLM backend, for a lent GPU machine (CI has no GPU and no vLLM).
 
     pip install -r requirements.txt -r requirements-gpu.txt
-    LLM_MODEL=/models/Llama-3.1-8B-Instruct python bench/llm_vllm_check.py [--products 64]
+    LLM_MODEL=/models/Llama-3.1-8B-Instruct python bench/llm_vllm_check.py [--products 64] [--grounded]
 
-It needs no database: it builds the real summary prompts from a fixed set of clothing reviews
-(the same prompt for every product, so the batch measures vLLM's throughput), generates them
-all in one `LLM.chat` call through ml.llm, validates each answer with the shop's checks, and
-prints the share that passed, tokens per second and seconds per summary.
+Without --grounded it needs no database: it builds the raw-review prompt from a fixed set of
+clothing reviews (the same prompt for every product, so the batch measures vLLM's throughput),
+generates them all in one `LLM.chat` call through ml.llm, validates each answer with the form
+checks, and prints the share that passed, tokens per second and seconds per summary.
+
+With --grounded it runs the grounded mode end to end on the planted-fact probes
+(`reviews/probes.py`): the embedded PostgreSQL is started and migrated (the sentiment model is
+looked up there; without one, sentence polarity comes from the lexicon and the output says so),
+each probe's aspects and brief are built, all briefs go to vLLM in one batch, every answer is
+grounded sentence by sentence with the fallback to the extractive summary, and it prints the
+grounded share of sentences, the fallback share, the probes' coverage, contradictions and
+inventions, and the speed.
 """
 
 import argparse
@@ -27,14 +35,22 @@ REVIEWS = [
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--products", type=int, default=64)
+    parser.add_argument("--grounded", action="store_true", help="Run the grounded mode end to end on the probes.")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    # The development settings load without a database; nothing here queries one.
+    # The development settings load without a database; only --grounded queries one.
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.development")
     os.environ["LLM_BACKEND"] = "vllm"
+    if args.grounded:
+        from config.environment import django_environment_prepare
+
+        django_environment_prepare()
     import django
 
     django.setup()
+    if args.grounded:
+        grounded_check()
+        return
     from django.conf import settings
 
     from ml.llm import LLMUnavailable, llm_get
@@ -59,6 +75,62 @@ def main() -> None:
     )
     print(f"{tokens / seconds:.1f} tokens/s, {seconds / max(1, len(answers)):.3f} s per summary (one batched call)")
     print("example:", summary_clean(text=answers[0].text) if answers else "-")
+
+
+def grounded_check() -> None:
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from ml.llm import LLMUnavailable, llm_get
+    from reviews.aspects import aspects_compute
+    from reviews.extractive import extractive_summary_build
+    from reviews.grounding import MIN_SENTENCES, summary_ground, summary_sentences_split
+    from reviews.probes import PROBES, probe_check
+    from reviews.prompt import brief_prompt_build, summary_clean
+    from reviews.sentiment import polarity_source
+
+    call_command("migrate", verbosity=0)
+    works = []
+    for probe in PROBES:
+        reviews = probe.reviews()
+        aspects = aspects_compute(reviews=reviews, excluded_words=[probe.name])
+        works.append(
+            (probe, reviews, aspects, brief_prompt_build(ratings=[r.rating for r in reviews], aspects=aspects))
+        )
+    llm = llm_get()
+    results = llm.complete_batch(
+        conversations=[messages for *_, messages in works],
+        max_tokens=settings.REVIEW_SUMMARIES["MAX_OUTPUT_TOKENS"],
+        temperature=settings.REVIEW_SUMMARIES["TEMPERATURE"],
+    )
+    sentences = grounded = fell_back = covered = contradictions = invented = 0
+    answers = [result for result in results if not isinstance(result, LLMUnavailable)]
+    example = ""
+    for (probe, reviews, aspects, _), result in zip(works, results):
+        if isinstance(result, LLMUnavailable):
+            continue
+        verdicts = summary_ground(text=summary_clean(text=result.text), reviews=reviews, aspects=aspects)
+        kept = [verdict.sentence for verdict in verdicts if verdict.passed]
+        sentences, grounded = sentences + len(verdicts), grounded + len(kept)
+        if len(kept) < MIN_SENTENCES:
+            fell_back += 1
+            kept = summary_sentences_split(extractive_summary_build(reviews=reviews, aspects=aspects).text)
+        checked = probe_check(probe=probe, text=" ".join(kept), sentences=kept)
+        covered += min(checked.covered, 3)
+        contradictions += len(checked.contradictions)
+        invented += len(checked.invented)
+        example = example or f"{probe.name}: {result.text.strip()} -> kept: {' '.join(kept)}"
+    seconds = sum(a.seconds for a in answers)
+    tokens = sum(a.completion_tokens for a in answers)
+    print(f"model {llm.name}, polarity from the {polarity_source()}: {len(answers)}/{len(results)} probes answered")
+    print(
+        f"sentences grounded {grounded}/{sentences}; fell back to extractive {fell_back}/{len(answers)}; "
+        f"probe coverage {covered / max(1, 3 * len(answers)):.1%}, contradictions {contradictions}, invented {invented}"
+    )
+    print(
+        f"{tokens / max(seconds, 1e-9):.1f} tokens/s, {seconds / max(1, len(answers)):.3f} s per summary (one batched call)"
+    )
+    print("example:", example or "-")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.utils.html import format_html, format_html_join
 
 from reviews.models import Review, ReviewSummary
 from reviews.services import review_change_propagate, reviews_publish_set
@@ -37,8 +38,36 @@ class ReviewSummaryAdmin(admin.ModelAdmin):
     list_filter = ("is_stale", "model_name", ("error_at", admin.EmptyFieldListFilter))
     search_fields = ("product__title", "product__sku", "text", "error")
     list_select_related = ("product",)
-    readonly_fields = [field.name for field in ReviewSummary._meta.fields]
+    readonly_fields = [field.name for field in ReviewSummary._meta.fields if field.name != "evidence"] + [
+        "supporting_sentences"
+    ]
+    exclude = ("evidence",)
     actions = ("regenerate_now", "regenerate_queued")
+
+    @admin.display(description="supporting review sentences")
+    def supporting_sentences(self, summary: ReviewSummary) -> str:
+        """Each sentence of the summary with the review sentences that support it (escaped: review text is user text)."""
+        if not summary.evidence:
+            return "—"
+        return format_html_join(
+            "",
+            "<div><p><strong>{}</strong></p><ul>{}</ul></div>",
+            (
+                (
+                    entry.get("sentence", ""),
+                    format_html_join(
+                        "",
+                        "<li>review {} ({}): {}</li>",
+                        (
+                            (support["review_id"], f"{support['similarity']:.2f}", support["text"])
+                            for support in entry.get("supports", [])
+                        ),
+                    )
+                    or format_html("<li>{}</li>", entry.get("basis") or "no supporting sentence"),
+                )
+                for entry in summary.evidence
+            ),
+        )
 
     @admin.display(boolean=True, description="text")
     def has_text(self, summary: ReviewSummary) -> bool:
@@ -52,7 +81,7 @@ class ReviewSummaryAdmin(admin.ModelAdmin):
         report = summaries_generate(product_ids=queryset.values_list("product_id", flat=True))
         self.message_user(
             request,
-            f"{report.generated} summarised, {report.aspects_only} aspects only (the text failed its checks), "
+            f"{report.generated} summarised ({report.fell_back} by the extractive fallback), {report.aspects_only} aspects only, "
             f"{report.unchanged} unchanged, {report.too_few_reviews} with too few reviews.",
         )
         for product_id, error in report.failed.items():

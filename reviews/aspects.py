@@ -1,9 +1,11 @@
 """Aspects of a product that its reviews talk about, computed without the LLM, so they never invent.
 
-Candidate phrases (content words and two-word phrases that several reviews use) are grouped
-by meaning with the shop's text encoder; each group is an aspect, named by its most used
-phrase. Its sentiment comes from the ratings of the reviews that mention it and the opinion
-words of the sentences that do; its quote is one of those sentences, verbatim.
+Candidate phrases (content words and two-word phrases that several reviews use, without
+function words, opinion words, colours, units and the names of garments) are grouped by
+meaning with the shop's text encoder; each group is an aspect, named by its most used phrase.
+Each clause that mentions it gets a polarity from the shop's sentiment classifier
+(`reviews.sentiment`), each mentioning review a side, and the aspect the sides' balance; its
+quotes are verbatim clauses that say what most mentions say.
 """
 
 import re
@@ -16,6 +18,7 @@ from ml.encoders import text_encoder_get
 
 WORD = re.compile(r"[a-z][a-z'-]*[a-z]|[a-z]")
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+CLAUSE = re.compile(r";|,?\s+\b(?:but|though|although|however|except|yet|whereas)\b", re.IGNORECASE)
 MAX_CANDIDATES = 40
 MAX_ASPECTS = 6
 SAME_MEANING = 0.72
@@ -51,6 +54,15 @@ STOP_WORDS = frozenset(
     felt feeling fits fitting fitted run runs ran true usually normally typically regular normal sized ordered
     top tops shirt shirts tee tees blouse blouses dress dresses sweater sweaters pants jeans skirt skirts jacket
     jackets coat coats garment outfit outfits clothes clothing
+    pair pairs shows show showed stays stay stayed goes went makes made gives gave hit hits hits lbs lb pounds inches
+    inch ft feet cm kg oz xs xl xxl xxs petite petites regular tall sizes usual normally typical typically
+    bra bras cami camis tank tanks tunic tunics cardigan cardigans sweatshirt hoodie leggings shorts romper
+    jumpsuit vest vests swimsuit bikini pajamas pjs pajama robe suit trousers kimono poncho bottoms piece
+    black white ivory cream grey gray red burgundy orange coral yellow mustard green olive blue navy purple pink blush
+    brown tan beige camel gold silver teal turquoise mint maroon wine lavender lilac rust charcoal khaki
+    color colors colour colours shade shades
+    mom daughter husband sister friend friends girl girls woman women lady ladies son wife mother
+    retailer's
     """.split()
 )
 POSITIVE = frozenset(
@@ -82,27 +94,51 @@ class ReviewText:
 
 
 @dataclass(frozen=True)
+class Mention:
+    """A clause of a review that names an aspect, verbatim, with its polarity in [-1, 1]."""
+
+    review_id: int
+    text: str
+    polarity: float
+
+
+@dataclass(frozen=True)
 class Aspect:
     name: str
     sentiment: str
-    """"positive", "mixed" or "negative"."""
+    """"positive", "mixed" or "negative": what the mentions say, not the reviews' stars."""
     share: float
     """Share of the reviews that mention it."""
     mentions: int
+    """Reviews that mention it."""
+    positive: int
+    """Reviews whose mentions of it are positive."""
+    negative: int
+    """Reviews whose mentions of it are negative."""
     mean_rating: float
     quote: str
+    """A short verbatim clause that says what most mentions say."""
+    quotes: list[str]
+    """Up to two such clauses, the first being `quote`."""
+    terms: list[str]
+    """The phrases merged into this aspect."""
     review_ids: list[int]
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
-def _words(text: str) -> list[str]:
+def words_split(text: str) -> list[str]:
     return WORD.findall(text.lower())
 
 
-def _sentences(text: str) -> list[str]:
+def sentences_split(text: str) -> list[str]:
     return [sentence.strip() for sentence in SENTENCE.split(text) if sentence.strip()]
+
+
+def clauses_split(sentence: str) -> list[str]:
+    """A sentence's clauses, verbatim: "soft fabric but it runs small" says two things of two aspects."""
+    return [clause.strip(" ,;-") for clause in CLAUSE.split(sentence) if len(clause.strip(" ,;-")) >= 3]
 
 
 def opinion_score(*, words: Sequence[str]) -> int:
@@ -116,21 +152,19 @@ def opinion_score(*, words: Sequence[str]) -> int:
     return score
 
 
-def sentiment_label(*, mean_rating: float, opinion: float) -> str:
-    """Ratings weigh most; the words of the mentioning sentences move a borderline aspect.
-
-    `opinion` is in [-1, 1]: the share of opinion words that are positive, minus the negative share.
-    """
-    score = 0.6 * (mean_rating - 3) / 2 + 0.4 * opinion
-    if score >= 0.3:
-        return "positive"
-    if score <= -0.1:
+def sentiment_label(*, positive: int, negative: int, mentions: int) -> str:
+    """Positive when most mentioning reviews praise it and few complain; negative when half complain."""
+    if not mentions:
+        return "mixed"
+    if negative >= 0.5 * mentions or (negative > positive and negative >= 0.35 * mentions):
         return "negative"
+    if positive >= 0.6 * mentions and negative < 0.25 * mentions:
+        return "positive"
     return "mixed"
 
 
 def rating_label(*, mean_rating: float) -> str:
-    """What the ratings alone say; the evaluation checks aspects' sentiment against it."""
+    """What the ratings alone would say: the naive baseline the evaluation prints beside the aspects' polarity."""
     if mean_rating >= 3.75:
         return "positive"
     if mean_rating <= 2.5:
@@ -138,13 +172,20 @@ def rating_label(*, mean_rating: float) -> str:
     return "mixed"
 
 
+def _mentions_term(*, words: list[str], joined: str, terms: set[str]) -> bool:
+    return any(term in words or (" " in term and f" {term} " in f" {joined} ") for term in terms)
+
+
 def _candidates(*, reviews: Sequence[ReviewText], excluded: set[str]) -> list[tuple[str, set[int]]]:
     """Content words and two-word phrases, each with the reviews that use it, most used first."""
     users: dict[str, set[int]] = {}
     for review in reviews:
-        words = _words(review.text)
+        words = words_split(review.text)
         content = [
-            word if word not in STOP_WORDS and word not in excluded and len(word) > 2 else None for word in words
+            word
+            if word not in STOP_WORDS and word not in excluded and len(word) > 2 and not word.endswith("ly")
+            else None
+            for word in words
         ]
         terms = {word for word in content if word}
         terms |= {f"{a} {b}" for a, b in zip(content, content[1:]) if a and b and a != b}
@@ -157,86 +198,115 @@ def _candidates(*, reviews: Sequence[ReviewText], excluded: set[str]) -> list[tu
     return ranked[:MAX_CANDIDATES]
 
 
-def _quote(*, terms: set[str], reviews: Sequence[ReviewText], label: str) -> str:
-    """A verbatim sentence that mentions the aspect and leans the aspect's way; short ones preferred."""
-    wanted = {"positive": 1, "negative": -1, "mixed": 0}[label]
-    best: tuple | None = None
-    for review in reviews:
-        for sentence in _sentences(review.text):
-            words = _words(sentence)
-            joined = " ".join(words)
-            if not any(term in words or (" " in term and term in joined) for term in terms):
-                continue
-            lean = opinion_score(words=words) + (review.rating - 3)
-            agrees = (lean > 0) - (lean < 0) == wanted
-            fits = 20 <= len(sentence) <= QUOTE_MAX_CHARS
-            key = (not agrees, not fits, abs(len(sentence) - 90), review.id)
-            if best is None or key < best[0]:
-                best = (key, sentence)
-    if best is None:
-        return ""
-    sentence = best[1]
-    return sentence if len(sentence) <= QUOTE_MAX_CHARS else sentence[: QUOTE_MAX_CHARS - 1].rsplit(" ", 1)[0] + "…"
-
-
-def aspects_compute(*, reviews: Sequence[ReviewText], excluded_words: Sequence[str] = ()) -> list[Aspect]:
-    """The aspects most reviews talk about, most mentioned first.
-
-    `excluded_words` (the product's own name, its category) are not aspects of it.
-    """
-    if not reviews:
-        return []
-    excluded = {word for text in excluded_words for word in _words(text)}
-    candidates = _candidates(reviews=reviews, excluded=excluded)
-    if not candidates:
-        return []
+def _groups(candidates: list[tuple[str, set[int]]]) -> list[list[int]]:
+    """Candidates of the same meaning (the text encoder's cosine), each group led by its most used phrase."""
     vectors = text_encoder_get().encode([term for term, _ in candidates])
-    groups: list[tuple[int, list[int]]] = []
+    groups: list[list[int]] = []
     for index in range(len(candidates)):
-        for head, members in groups:
-            if float(np.dot(vectors[head], vectors[index])) >= SAME_MEANING:
+        for members in groups:
+            if float(np.dot(vectors[members[0]], vectors[index])) >= SAME_MEANING:
                 members.append(index)
                 break
         else:
-            groups.append((index, [index]))
+            groups.append([index])
+    return groups
 
+
+def _short(text: str) -> str:
+    return text if len(text) <= QUOTE_MAX_CHARS else text[: QUOTE_MAX_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _quotes(*, mentions: list[Mention], label: str) -> list[str]:
+    """Up to two verbatim clauses from different reviews that state the aspect's polarity; the clearest, short first."""
+    from reviews.sentiment import polarity_label
+
+    wanted = {"positive": (1,), "negative": (-1,), "mixed": (-1, 1)}[label]
+    ranked = sorted(
+        (mention for mention in mentions if polarity_label(mention.polarity) in wanted and len(mention.text) >= 12),
+        key=lambda mention: (-round(abs(mention.polarity), 1), abs(len(mention.text) - 60), mention.review_id),
+    )
+    if label == "mixed":
+        # One of each side, so the quotes show the mix.
+        sides = [next((m for m in ranked if polarity_label(m.polarity) == side), None) for side in (1, -1)]
+        return [_short(m.text) for m in sides if m is not None]
+    chosen: list[Mention] = []
+    for mention in ranked:
+        if all(mention.review_id != other.review_id for other in chosen):
+            chosen.append(mention)
+        if len(chosen) == 2:
+            break
+    return [_short(mention.text) for mention in chosen]
+
+
+def aspects_compute(*, reviews: Sequence[ReviewText], excluded_words: Sequence[str] = ()) -> list[Aspect]:
+    """The aspects most reviews talk about, most mentioned first, with what their mentions say of them.
+
+    `excluded_words` (the product's own name, its category) are not aspects of it.
+    """
+    from reviews.sentiment import polarities_score, polarity_label
+
+    if not reviews:
+        return []
+    excluded = {word for text in excluded_words for word in words_split(text)}
+    candidates = _candidates(reviews=reviews, excluded=excluded)
+    if not candidates:
+        return []
     by_id = {review.id: review for review in reviews}
-    aspects: list[Aspect] = []
-    for head, members in groups:
+    drafts: list[tuple[str, set[str], list[int]]] = []
+    for members in _groups(candidates):
         terms = {candidates[index][0] for index in members}
         ids = sorted(set().union(*(candidates[index][1] for index in members)))
-        mentioning = [by_id[review_id] for review_id in ids]
-        mean_rating = sum(review.rating for review in mentioning) / len(mentioning)
-        positive = negative = 0
-        for review in mentioning:
-            for sentence in _sentences(review.text):
-                words = _words(sentence)
-                joined = " ".join(words)
-                if any(term in words or (" " in term and term in joined) for term in terms):
-                    score = opinion_score(words=words)
-                    positive, negative = positive + max(score, 0), negative + max(-score, 0)
-        opinion = (positive - negative) / (positive + negative) if positive + negative else 0.0
-        label = sentiment_label(mean_rating=mean_rating, opinion=opinion)
+        drafts.append((candidates[members[0]][0], terms, ids))
+    drafts.sort(key=lambda draft: (-len(draft[2]), draft[0]))
+    drafts = _distinct(drafts)[:MAX_ASPECTS]
+
+    # Every mentioning clause of every kept aspect is scored in one encoder batch.
+    found: list[tuple[int, list[tuple[int, str]]]] = []
+    for index, (_, terms, ids) in enumerate(drafts):
+        clauses = []
+        for review_id in ids:
+            for sentence in sentences_split(by_id[review_id].text):
+                for clause in clauses_split(sentence):
+                    words = words_split(clause)
+                    if _mentions_term(words=words, joined=" ".join(words), terms=terms):
+                        clauses.append((review_id, clause))
+        found.append((index, clauses))
+    texts = [clause for _, clauses in found for _, clause in clauses]
+    scores = iter(polarities_score(texts=texts).tolist())
+    aspects = []
+    for index, clauses in found:
+        name, terms, ids = drafts[index]
+        mentions = [Mention(review_id=review_id, text=clause, polarity=next(scores)) for review_id, clause in clauses]
+        by_review: dict[int, list[float]] = {}
+        for mention in mentions:
+            by_review.setdefault(mention.review_id, []).append(mention.polarity)
+        sides = [polarity_label(sum(values) / len(values)) for values in by_review.values()]
+        positive, negative = sides.count(1), sides.count(-1)
+        label = sentiment_label(positive=positive, negative=negative, mentions=len(ids))
+        quotes = _quotes(mentions=mentions, label=label)
         aspects.append(
             Aspect(
-                name=candidates[head][0],
+                name=name,
                 sentiment=label,
                 share=round(len(ids) / len(reviews), 3),
                 mentions=len(ids),
-                mean_rating=round(mean_rating, 2),
-                quote=_quote(terms=terms, reviews=mentioning, label=label),
+                positive=positive,
+                negative=negative,
+                mean_rating=round(sum(by_id[i].rating for i in ids) / len(ids), 2),
+                quote=quotes[0] if quotes else "",
+                quotes=quotes,
+                terms=sorted(terms),
                 review_ids=ids,
             )
         )
-    aspects.sort(key=lambda aspect: (-aspect.mentions, aspect.name))
-    return _distinct(aspects)[:MAX_ASPECTS]
+    return aspects
 
 
-def _distinct(aspects: list[Aspect]) -> list[Aspect]:
+def _distinct(drafts: list[tuple[str, set[str], list[int]]]) -> list[tuple[str, set[str], list[int]]]:
     """Drop a phrase whose words another, more mentioned aspect already names ("true size" after "size")."""
-    kept: list[Aspect] = []
-    for aspect in aspects:
-        words = set(aspect.name.split())
-        if not any(words & set(other.name.split()) for other in kept):
-            kept.append(aspect)
+    kept: list[tuple[str, set[str], list[int]]] = []
+    for draft in drafts:
+        words = set(draft[0].split())
+        if not any(words & set(other[0].split()) for other in kept):
+            kept.append(draft)
     return kept

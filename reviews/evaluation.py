@@ -1,32 +1,51 @@
-"""`manage.py evaluate_summaries`: how often summaries pass validation, how often aspects agree with
-the ratings, and how fast the configured LLM backend writes them. Nothing is stored."""
+"""`manage.py evaluate_summaries`: each summary mode on the shop's products and on the planted-fact probes.
+
+Per mode: seconds per summary (aspects included), the share of written sentences that pass the
+grounding check, how often the grounded mode fell back, and the probes' coverage, contradictions
+and inventions. Aspects: how often their polarity (from the classifier's reading of the
+mentions) agrees with the naive star-rating label, printed beside it. Nothing is stored.
+"""
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from django.conf import settings
 from django.db.models import QuerySet
 
-from reviews.aspects import rating_label
+from reviews.aspects import aspects_compute, rating_label
+from reviews.extractive import extractive_summary_build
+from reviews.grounding import MIN_SENTENCES, summary_ground, summary_sentences_split
+from reviews.probes import probes_run
+from reviews.prompt import brief_prompt_build, summary_clean
+from reviews.sentiment import polarity_source
 from reviews.summaries import summary_drafts_make, summary_work_build, summary_work_prepare
 from shop.models import Product
 
 
 @dataclass
-class SummaryEvaluation:
+class ModeEvaluation:
+    mode: str
     backend: str
-    model: str
     products: int
-    passed_first_try: float
-    passed_after_retry: float
-    aspects: int
-    aspects_agreeing: float
-    tokens_per_second: float
     seconds_per_summary: float
-    wall_seconds: float
-    llm_errors: int
-    failure_reasons: dict[str, int]
+    llm_sentences: int = 0
+    llm_sentences_grounded: float = 0.0
+    fell_back: float = 0.0
+    rejection_reasons: dict[str, int] = field(default_factory=dict)
+    probes: int = 0
+    probe_coverage: float = 0.0
+    probe_contradictions: int = 0
+    probe_invented: int = 0
+    llm_errors: int = 0
+
+
+@dataclass
+class SummaryEvaluation:
+    polarity_source: str
+    aspects: int
+    aspects_agreeing_with_stars: float
+    modes: list[ModeEvaluation]
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -44,48 +63,79 @@ def evaluation_products(*, limit: int | None, product_ids: list[int] | None = No
     return Product.objects.filter(pk__in=ids).select_related("category").order_by("pk")
 
 
-def summaries_evaluate(
-    *, products: QuerySet[Product], progress: Callable[[int], None] = lambda done: None
-) -> SummaryEvaluation:
-    started = time.perf_counter()
-    batch = settings.REVIEW_SUMMARIES["BATCH_SIZE"]
-    products = list(products)
-    first = passed = errors = aspects = agreeing = tokens = 0
+def _reason(text: str) -> str:
+    return text.split(" (")[0]
+
+
+def _mode_on_products(*, mode: str, products: list[Product], progress: Callable[[int], None]) -> ModeEvaluation:
+    result = ModeEvaluation(mode=mode, backend=settings.LLM["BACKEND"] if mode != "extractive" else "-", products=0)
     seconds = 0.0
-    reasons: dict[str, int] = {}
-    model = ""
-    for start in range(0, len(products), batch):
-        works = [summary_work_build(product=product) for product in products[start : start + batch]]
-        for work in works:
-            summary_work_prepare(work)
-            for aspect in work.aspects:
-                aspects += 1
-                agreeing += aspect.sentiment == rating_label(mean_rating=aspect.mean_rating)
-        for draft in summary_drafts_make(works=works):
-            if draft.error:
-                errors += 1
-                continue
-            first += not draft.first_problems
-            passed += draft.passed
-            for problem in draft.first_problems:
-                reason = problem.split(" (")[0].split(":")[0]
-                reasons[reason] = reasons.get(reason, 0) + 1
-            tokens += sum(completion.completion_tokens for completion in draft.completions)
-            seconds += sum(completion.seconds for completion in draft.completions)
-            model = draft.completions[-1].model
-        progress(len(works))
-    answered = max(1, len(products) - errors)
+    grounded = fell_back = 0
+    for product in products:
+        started = time.perf_counter()
+        work = summary_work_build(product=product)
+        summary_work_prepare(work)
+        draft = summary_drafts_make(works=[work], mode=mode)[0]
+        seconds += time.perf_counter() - started
+        progress(1)
+        if draft.error:
+            result.llm_errors += 1
+            continue
+        result.products += 1
+        fell_back += bool(draft.fell_back)
+        for verdict in draft.verdicts:
+            result.llm_sentences += 1
+            grounded += verdict.passed
+            if not verdict.passed:
+                reason = _reason(verdict.reason)
+                result.rejection_reasons[reason] = result.rejection_reasons.get(reason, 0) + 1
+    answered = max(1, result.products)
+    result.seconds_per_summary = round(seconds / max(1, len(products)), 3)
+    result.llm_sentences_grounded = round(grounded / result.llm_sentences, 4) if result.llm_sentences else 0.0
+    result.fell_back = round(fell_back / answered, 4)
+    result.rejection_reasons = dict(sorted(result.rejection_reasons.items(), key=lambda item: -item[1]))
+    return result
+
+
+def _probe_summariser(mode: str) -> Callable:
+    def extractive(probe, reviews, aspects) -> list[str]:
+        return summary_sentences_split(extractive_summary_build(reviews=reviews, aspects=aspects).text)
+
+    def grounded(probe, reviews, aspects) -> list[str]:
+        from ml.llm import llm_get
+
+        config = settings.REVIEW_SUMMARIES
+        messages = brief_prompt_build(ratings=[review.rating for review in reviews], aspects=aspects)
+        answer = llm_get().complete(messages=messages, max_tokens=config["MAX_OUTPUT_TOKENS"], temperature=0.0)
+        verdicts = summary_ground(text=summary_clean(text=answer.text), reviews=reviews, aspects=aspects)
+        kept = [verdict.sentence for verdict in verdicts if verdict.passed]
+        return kept if len(kept) >= MIN_SENTENCES else extractive(probe, reviews, aspects)
+
+    return extractive if mode == "extractive" else grounded
+
+
+def summaries_evaluate(
+    *, products: QuerySet[Product], modes: list[str], progress: Callable[[int], None] = lambda done: None
+) -> SummaryEvaluation:
+    products = list(products)
+    aspects = agreeing = 0
+    for product in products:
+        work = summary_work_build(product=product)
+        for aspect in aspects_compute(reviews=work.texts, excluded_words=[product.title, product.category_names]):
+            aspects += 1
+            agreeing += aspect.sentiment == rating_label(mean_rating=aspect.mean_rating)
+    evaluations = []
+    for mode in modes:
+        evaluation = _mode_on_products(mode=mode, products=products, progress=progress)
+        results = probes_run(summarise=_probe_summariser(mode), aspects_of=aspects_compute)
+        evaluation.probes = len(results)
+        evaluation.probe_coverage = round(sum(min(r.covered, 3) for r in results) / (3 * len(results)), 4)
+        evaluation.probe_contradictions = sum(len(r.contradictions) for r in results)
+        evaluation.probe_invented = sum(len(r.invented) for r in results)
+        evaluations.append(evaluation)
     return SummaryEvaluation(
-        backend=settings.LLM["BACKEND"],
-        model=model,
-        products=len(products),
-        passed_first_try=round(first / answered, 4),
-        passed_after_retry=round(passed / answered, 4),
+        polarity_source=polarity_source(),
         aspects=aspects,
-        aspects_agreeing=round(agreeing / aspects, 4) if aspects else 0.0,
-        tokens_per_second=round(tokens / seconds, 2) if seconds else 0.0,
-        seconds_per_summary=round(seconds / answered, 3),
-        wall_seconds=round(time.perf_counter() - started, 1),
-        llm_errors=errors,
-        failure_reasons=dict(sorted(reasons.items(), key=lambda item: -item[1])),
+        aspects_agreeing_with_stars=round(agreeing / aspects, 4) if aspects else 0.0,
+        modes=evaluations,
     )

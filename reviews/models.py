@@ -64,6 +64,11 @@ class ReviewSummary(models.Model):
     generated_at = models.DateTimeField(null=True, blank=True)
     generation_seconds = models.FloatField(null=True, blank=True)
     completion_tokens = models.PositiveIntegerField(null=True, blank=True)
+    evidence = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Per sentence of the text: the review sentences that support it (review id, text, similarity).",
+    )
 
     class Meta:
         verbose_name_plural = "review summaries"
@@ -71,3 +76,23 @@ class ReviewSummary(models.Model):
 
     def __str__(self) -> str:
         return f"Summary of {self.product}"
+
+
+class SentimentModel(models.Model):
+    """A sentence-polarity classifier the shop trained on rated reviews (`manage.py train_review_sentiment`).
+
+    The newest row is the one in use; its weights are an artifact (`ml/artifacts.py`), checked
+    against `artifact_sha256` when loaded. `metrics` holds its held-out accuracy beside the baselines.
+    """
+
+    encoder_name = models.CharField(max_length=200)
+    artifact_name = models.CharField(max_length=300)
+    artifact_sha256 = models.CharField(max_length=64)
+    metrics = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Review sentiment model {self.pk} ({self.encoder_name})"

@@ -1,7 +1,16 @@
-"""Building and storing review summaries: aspects from the reviews, text from the LLM, checked before it is kept."""
+"""Building and storing review summaries.
+
+Aspects come from the reviews (no LLM). The text comes from the mode (`summary_mode`):
+extractive (counts and verbatim quotes, `reviews.extractive`), or grounded-llm: the LLM writes
+from a brief of the aspects (`reviews.prompt.brief_prompt_build`), each sentence of its answer
+is grounded against the review sentences (`reviews.grounding`), and fewer than two surviving
+sentences fall back to the extractive summary. The supporting review sentences of each stored
+sentence are kept as the summary's evidence.
+"""
 
 import hashlib
 import logging
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -13,12 +22,27 @@ from django.utils import timezone
 from ml.llm import Completion, LLMUnavailable, llm_get
 from ml.tasks import task_enqueue
 from reviews.aspects import Aspect, ReviewText, aspects_compute
+from reviews.extractive import MODEL_NAME as EXTRACTIVE
+from reviews.extractive import extractive_summary_build
+from reviews.grounding import MIN_SENTENCES, SentenceVerdict, summary_ground
 from reviews.models import Review, ReviewSummary
-from reviews.prompt import PromptReview, prompt_build, summary_clean, summary_problems
+from reviews.prompt import brief_prompt_build, summary_clean
 from shop.models import Product
 
 logger = logging.getLogger(__name__)
 QUEUED_KEY = "reviews:summary-queued:{product_id}"
+MODES = ("auto", "grounded-llm", "extractive")
+CAPABLE_BACKENDS = ("openai", "vllm")
+
+
+def summary_mode() -> str:
+    """The mode in force: settings.REVIEW_SUMMARY_MODE, with auto resolved by the LLM backend."""
+    mode = settings.REVIEW_SUMMARY_MODE
+    if mode not in MODES:
+        raise ValueError(f"REVIEW_SUMMARY_MODE must be one of {', '.join(MODES)}; got {mode!r}.")
+    if mode == "auto":
+        return "grounded-llm" if settings.LLM["BACKEND"] in CAPABLE_BACKENDS else "extractive"
+    return mode
 
 
 @dataclass
@@ -31,24 +55,43 @@ class SummaryWork:
     aspects: list[Aspect] = field(default_factory=list)
     messages: list[dict[str, str]] = field(default_factory=list)
 
+    @property
+    def texts(self) -> list[ReviewText]:
+        return [
+            ReviewText(
+                id=review.pk,
+                rating=review.rating,
+                text=f"{review.title}. {review.body}" if review.title else review.body,
+            )
+            for review in self.reviews
+        ]
+
 
 @dataclass
 class SummaryDraft:
-    text: str
-    first_problems: list[str]
-    problems: list[str]
-    completions: list[Completion]
+    """What a mode made of one product: the text to store, its evidence, and what was dropped on the way."""
+
+    text: str = ""
+    evidence: list[dict] = field(default_factory=list)
+    model_name: str = ""
+    verdicts: list[SentenceVerdict] = field(default_factory=list)
+    """The grounding verdict of each sentence the LLM wrote (grounded mode only)."""
+    fell_back: str = ""
+    """Why the grounded mode's answer was replaced by the extractive summary."""
+    completions: list[Completion] = field(default_factory=list)
     error: str = ""
 
     @property
     def passed(self) -> bool:
-        return not self.error and not self.problems
+        return not self.error and bool(self.text)
 
 
 @dataclass
 class SummaryReport:
     generated: int = 0
     aspects_only: int = 0
+    fell_back: int = 0
+    """Grounded-mode answers replaced by the extractive summary."""
     unchanged: int = 0
     too_few_reviews: int = 0
     failed: dict[int, str] = field(default_factory=dict)
@@ -63,65 +106,68 @@ def review_set_hash(*, reviews: Sequence[Review]) -> str:
     return digest.hexdigest()
 
 
-def _prompt_reviews(reviews: Sequence[Review]) -> list[PromptReview]:
-    return [PromptReview(rating=review.rating, title=review.title, body=review.body) for review in reviews]
-
-
 def summary_work_build(*, product: Product) -> SummaryWork:
     reviews = list(Review.objects.filter(product=product, is_published=True).order_by("-created_at", "-pk"))
     return SummaryWork(product=product, reviews=reviews, review_hash=review_set_hash(reviews=reviews))
 
 
 def summary_work_prepare(work: SummaryWork) -> None:
-    """Aspects from the reviews (no LLM) and the prompt for the LLM."""
-    work.aspects = aspects_compute(
-        reviews=[
-            ReviewText(id=review.pk, rating=review.rating, text=f"{review.title}. {review.body}")
-            for review in work.reviews
-        ],
-        excluded_words=[work.product.title, work.product.category_names],
-    )
-    work.messages = prompt_build(reviews=_prompt_reviews(work.reviews))
+    """Aspects from the reviews (no LLM) and the brief for the LLM."""
+    work.aspects = aspects_compute(reviews=work.texts, excluded_words=[work.product.title, work.product.category_names])
+    work.messages = brief_prompt_build(ratings=[review.rating for review in work.reviews], aspects=work.aspects)
 
 
-def _forbidden_names(*, product: Product) -> list[str]:
-    return [product.title, *Product.objects.order_by().values_list("brand", flat=True).distinct()]
+def _extractive_draft(*, work: SummaryWork, fell_back: str = "", draft: SummaryDraft | None = None) -> SummaryDraft:
+    built = extractive_summary_build(reviews=work.texts, aspects=work.aspects)
+    draft = draft or SummaryDraft()
+    draft.text, draft.evidence, draft.model_name, draft.fell_back = built.text, built.evidence, EXTRACTIVE, fell_back
+    return draft
 
 
-def summary_drafts_make(*, works: Sequence[SummaryWork]) -> list[SummaryDraft]:
-    """Ask the LLM for every work's summary in one batch, and once more for those that fail their checks."""
+def _brief_numbers(work: SummaryWork) -> list[str]:
+    """The counts the brief gives the LLM: a summary may repeat them."""
+    return re.findall(r"\d+(?:\.\d+)?", work.messages[-1]["content"]) if work.messages else []
+
+
+def summary_drafts_make(*, works: Sequence[SummaryWork], mode: str | None = None) -> list[SummaryDraft]:
+    """Each work's summary in the mode in force (or `mode`); the LLM is asked once per batch, grounded, and
+    replaced by the extractive summary when fewer than two of its sentences survive."""
+    mode = mode or summary_mode()
+    if mode == "extractive":
+        return [_extractive_draft(work=work) for work in works]
     config = settings.REVIEW_SUMMARIES
-    llm = llm_get()
-    forbidden = {work.product.pk: _forbidden_names(product=work.product) for work in works}
-    drafts: list[SummaryDraft] = [SummaryDraft(text="", first_problems=[], problems=[], completions=[]) for _ in works]
-    todo = list(range(len(works)))
-    for attempt in range(2):
-        results = llm.complete_batch(
-            conversations=[works[index].messages for index in todo],
-            max_tokens=config["MAX_OUTPUT_TOKENS"],
-            temperature=config["TEMPERATURE"] if attempt == 0 else 0.0,
-            seed=attempt,
+    results = llm_get().complete_batch(
+        conversations=[work.messages for work in works],
+        max_tokens=config["MAX_OUTPUT_TOKENS"],
+        temperature=config["TEMPERATURE"],
+        seed=0,
+    )
+    drafts = []
+    for work, result in zip(works, results):
+        if isinstance(result, LLMUnavailable):
+            drafts.append(SummaryDraft(error=str(result)))
+            continue
+        draft = SummaryDraft(completions=[result], model_name=result.model)
+        draft.verdicts = summary_ground(
+            text=summary_clean(text=result.text),
+            reviews=work.texts,
+            aspects=work.aspects,
+            allowed_numbers=_brief_numbers(work),
         )
-        retry = []
-        for index, result in zip(todo, results):
-            draft = drafts[index]
-            if isinstance(result, LLMUnavailable):
-                draft.error = str(result)
-                continue
-            draft.completions.append(result)
-            draft.text = summary_clean(text=result.text)
-            draft.problems = summary_problems(
-                text=draft.text,
-                reviews=_prompt_reviews(works[index].reviews),
-                forbidden_names=forbidden[works[index].product.pk],
+        kept = [verdict for verdict in draft.verdicts if verdict.passed]
+        if len(kept) < MIN_SENTENCES:
+            reasons = "; ".join(sorted({verdict.reason for verdict in draft.verdicts if not verdict.passed}))
+            drafts.append(
+                _extractive_draft(
+                    work=work,
+                    draft=draft,
+                    fell_back=f"{len(kept)} of {len(draft.verdicts)} sentences grounded ({reasons})",
+                )
             )
-            if attempt == 0:
-                draft.first_problems = list(draft.problems)
-            if draft.problems:
-                retry.append(index)
-        todo = retry
-        if not todo:
-            break
+            continue
+        draft.text = " ".join(verdict.sentence for verdict in kept)
+        draft.evidence = [verdict.as_evidence() for verdict in kept]
+        drafts.append(draft)
     return drafts
 
 
@@ -163,6 +209,7 @@ def summaries_generate(
             report.summaries.append(_summary_store(work=work, draft=draft))
             if draft.passed:
                 report.generated += 1
+                report.fell_back += bool(draft.fell_back)
             else:
                 report.aspects_only += 1
         progress(len(products))
@@ -174,14 +221,13 @@ def _summary_store(*, work: SummaryWork, draft: SummaryDraft) -> ReviewSummary:
     summary, _ = ReviewSummary.objects.update_or_create(
         product=work.product,
         defaults={
-            "text": draft.text if draft.passed else "",
+            "text": draft.text,
+            "evidence": draft.evidence,
             "aspects": [aspect.as_dict() for aspect in work.aspects],
             "review_count": len(work.reviews),
             "review_hash": work.review_hash,
-            "model_name": completions[-1].model if completions else "",
-            "note": ""
-            if draft.passed
-            else f"The AI summary failed its checks ({'; '.join(draft.problems)[:200]}): aspects only.",
+            "model_name": draft.model_name,
+            "note": _note(draft),
             "is_stale": False,
             "error": "",
             "error_at": None,
@@ -191,6 +237,14 @@ def _summary_store(*, work: SummaryWork, draft: SummaryDraft) -> ReviewSummary:
         },
     )
     return summary
+
+
+def _note(draft: SummaryDraft) -> str:
+    if draft.fell_back:
+        return f"The LLM's summary was replaced by the extractive one: {draft.fell_back}"[:300]
+    if not draft.text:
+        return "Too little to summarise: aspects only."
+    return ""
 
 
 def summary_mark_stale(*, product_id: int) -> None:

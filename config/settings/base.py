@@ -379,6 +379,11 @@ REVIEWS = {
 # AI review summaries: a product needs MIN_REVIEWS published reviews; a change is summarised
 # once per DEBOUNCE_SECONDS; the prompt holds a rating-balanced sample of at most
 # PROMPT_MAX_TOKENS (estimated at four characters a token).
+# REVIEW_SUMMARY_MODE: "extractive" composes the summary from aspect counts and verbatim quotes
+# (cannot invent); "grounded-llm" asks the LLM from a brief and keeps only grounded sentences,
+# falling back to extractive; "auto" is grounded-llm with a capable backend (openai, vllm) and
+# extractive with the offline SmolLM2-135M, which cannot summarise faithfully.
+REVIEW_SUMMARY_MODE = env.str("REVIEW_SUMMARY_MODE", default="auto")
 REVIEW_SUMMARIES = {
     "MIN_REVIEWS": env.int("REVIEW_SUMMARY_MIN_REVIEWS", default=4),
     "DEBOUNCE_SECONDS": env.int("REVIEW_SUMMARY_DEBOUNCE_SECONDS", default=60),

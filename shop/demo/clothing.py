@@ -80,6 +80,9 @@ COLOUR_WORDS = {
     "camel": "brown",
     "gold": "gold",
 }
+# The data set's own class names, as a shopper would read them: a class that names a kind of garment
+# is that garment; a class that names a range ("Sleep", "Lounge", "Intimates") keeps its own word,
+# qualified by the department, so no title claims a garment the reviews do not describe.
 CLASS_NOUNS = {
     "Dresses": "Dress",
     "Knits": "Knit Top",
@@ -87,21 +90,23 @@ CLASS_NOUNS = {
     "Sweaters": "Sweater",
     "Pants": "Pants",
     "Jeans": "Jeans",
-    "Fine gauge": "Fine-Gauge Sweater",
+    "Fine gauge": "Fine-Gauge Knit",
     "Skirts": "Skirt",
     "Jackets": "Jacket",
-    "Outerwear": "Coat",
+    "Outerwear": "Outerwear Jacket",
     "Shorts": "Shorts",
-    "Lounge": "Lounge Top",
-    "Swim": "Swimsuit",
-    "Sleep": "Sleep Set",
-    "Intimates": "Bralette",
-    "Legwear": "Leggings",
-    "Layering": "Layering Tank",
+    "Lounge": "Loungewear",
+    "Swim": "Swimwear",
+    "Sleep": "Sleepwear",
+    "Intimates": "Intimates",
+    "Legwear": "Legwear",
+    "Layering": "Layering Piece",
     "Trend": "Trend Piece",
-    "Casual bottoms": "Joggers",
+    "Casual bottoms": "Casual Bottoms",
     "Chemises": "Chemise",
 }
+# A style word goes into the title only when this share of the item's reviews uses it.
+STYLE_MIN_SHARE = 0.2
 FABRIC_FOR_WORD = {
     "linen": "linen",
     "silk": "silk",
@@ -136,18 +141,28 @@ def clothing_dataset_path(*, datasets_dir: Path, wheel_requirement: str) -> Path
 
 def _title_words(texts: list[str]) -> tuple[str | None, str | None]:
     counts = collections.Counter(word for text in texts for word in WORD.findall(text.lower()))
-    style = max(STYLE_WORDS, key=lambda word: (counts[word], word)) if any(counts[w] for w in STYLE_WORDS) else None
+    users = collections.Counter(word for text in texts for word in set(WORD.findall(text.lower())))
+    frequent = [word for word in STYLE_WORDS if users[word] >= STYLE_MIN_SHARE * len(texts)]
+    style = max(frequent, key=lambda word: (users[word], word)) if frequent else None
     colour_word = (
         max(COLOUR_WORDS, key=lambda word: (counts[word], word)) if any(counts[w] for w in COLOUR_WORDS) else None
     )
     return style, colour_word
 
 
+def clothing_title(*, brand: str, class_name: str, department: str, style: str | None, colour: str) -> str:
+    """The item's title from the data set's department and class fields (and a style most of its reviews name)."""
+    noun = CLASS_NOUNS.get(class_name) or f"{department} {class_name}".strip().title()
+    if style and style.lower() in noun.lower():
+        style = None
+    return " ".join(part for part in (brand, (style or "").title(), noun) if part) + f" – {colour.title()}"
+
+
 def clothing_items_build(*, dataset_path: Path, seed: int) -> list[ClothingItem]:
     import pyarrow.parquet as pq
 
     rows = pq.read_table(
-        dataset_path, columns=["Clothing ID", "Title", "Review Text", "Rating", "Class Name"]
+        dataset_path, columns=["Clothing ID", "Title", "Review Text", "Rating", "Department Name", "Class Name"]
     ).to_pylist()
     by_item: dict[int, list[dict]] = collections.defaultdict(list)
     for row in rows:
@@ -161,6 +176,7 @@ def clothing_items_build(*, dataset_path: Path, seed: int) -> list[ClothingItem]
             continue
         rng = random.Random(f"{seed}:clothing:{clothing_id}")
         class_name = collections.Counter(r["Class Name"] for r in reviews).most_common(1)[0][0]
+        department = collections.Counter(r["Department Name"] or "" for r in reviews).most_common(1)[0][0]
         leaf_name, shape, price_range = CLOTHING_CLASSES[class_name]
         texts = [f"{r['Title'] or ''} {r['Review Text']}" for r in reviews]
         style, colour_word = _title_words(texts)
@@ -168,7 +184,7 @@ def clothing_items_build(*, dataset_path: Path, seed: int) -> list[ClothingItem]
         brand = rng.choice(WOMENS_CLOTHING.brands)
         tier = brand_tier(brand=brand, brands=WOMENS_CLOTHING.brands)
         noun = CLASS_NOUNS[class_name]
-        title = " ".join(part for part in (brand, (style or "").title(), noun) if part) + f" – {colour.title()}"
+        title = clothing_title(brand=brand, class_name=class_name, department=department, style=style, colour=colour)
         mean_rating = sum(r["Rating"] for r in reviews) / len(reviews)
         material = FABRIC_FOR_WORD.get(style or "", rng.choice(("cotton", "polyester", "linen", "silk", "wool")))
         description = " ".join(

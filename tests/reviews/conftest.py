@@ -90,3 +90,18 @@ def openai_llm(settings, llama_server, short_summaries):
 def local_llm(settings, short_summaries):
     settings.LLM = {**settings.LLM, "BACKEND": "local", "MODEL_PATH": ""}
     return settings.LLM
+
+
+@pytest.fixture(scope="session")
+def review_sentiment(django_db_setup, django_db_blocker):
+    """The shop's sentence-polarity classifier, trained once per session on 1,500 of the CC0 clothing reviews."""
+    from django.conf import settings
+
+    from reviews.sentiment import sentiment_model_train
+    from reviews.training_data import clothing_rated_texts
+
+    with django_db_blocker.unblock():
+        texts = clothing_rated_texts(
+            datasets_dir=settings.DEMO_DATASETS_DIR, wheel_requirement=settings.DEMO_CLOTHING_WHEEL, limit=1500
+        )
+        return sentiment_model_train(texts=texts)

@@ -13,17 +13,42 @@ REVIEWS = [
 ]
 
 
-def test_aspects_group_phrases_by_meaning_and_take_sentiment_from_the_reviews_that_mention_them():
+@pytest.mark.django_db
+def test_aspects_group_phrases_by_meaning_and_take_sentiment_from_what_their_mentions_say(review_sentiment):
     aspects = {aspect.name: aspect for aspect in aspects_compute(reviews=REVIEWS, excluded_words=["Maxi Dress"])}
     assert "fabric" in aspects and "material" not in aspects, "fabric and material are one aspect"
     assert aspects["fabric"].review_ids == [1, 2, 3, 6] and aspects["fabric"].share == pytest.approx(4 / 6, abs=0.001)
     assert aspects["fabric"].sentiment == "positive"
     assert aspects["zipper"].sentiment == "negative" and aspects["zipper"].mean_rating == 1.5
+    assert aspects["zipper"].negative == 2 and aspects["fabric"].positive >= 3
     assert "dress" not in aspects, "the product's own name is not an aspect of it"
     texts = [review.text for review in REVIEWS]
     for aspect in aspects.values():
-        assert any(aspect.quote in text for text in texts), "quotes are verbatim"
-    assert aspects["zipper"].quote == "The zipper broke after one wear."
+        assert all(any(quote in text for text in texts) for quote in aspect.quotes), "quotes are verbatim"
+    # Review 3 says the zipper broke but the fabric is nice: its clause about the fabric is a positive quote.
+    assert "broke" in aspects["zipper"].quote or "stuck" in aspects["zipper"].quote
+    assert "zipper" not in aspects["fabric"].quote.lower()
+
+
+@pytest.mark.django_db
+def test_an_aspect_takes_its_polarity_from_its_mentions_not_the_reviews_stars(review_sentiment):
+    reviews = [
+        ReviewText(n, 5, f"Beautiful dress, I love it{extra}, but the lining stays wet for hours after washing.")
+        for n, extra in enumerate(["", " so much", " a lot", " dearly"], start=1)
+    ]
+    aspects = {aspect.name: aspect for aspect in aspects_compute(reviews=reviews, excluded_words=["Dress"])}
+    assert aspects["lining"].sentiment == "negative" and aspects["lining"].mean_rating == 5
+    assert "wet" in aspects["lining"].quote
+
+
+@pytest.mark.django_db
+def test_colours_units_and_garment_names_are_not_aspects():
+    reviews = [
+        ReviewText(n, 4, f"The navy blue top is 130 lbs friendly, it shows my shape and the pair of pants {n}.")
+        for n in range(1, 6)
+    ]
+    names = {aspect.name for aspect in aspects_compute(reviews=reviews)}
+    assert not names & {"navy", "blue", "lbs", "top", "pants", "pair", "shows", "navy blue"}
 
 
 def test_no_reviews_no_aspects():

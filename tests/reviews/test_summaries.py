@@ -4,8 +4,8 @@ import pytest
 from django.utils import timezone
 
 from ml.llm import LLMUnavailable, llm_get
+from reviews.grounding import summary_sentences_split
 from reviews.models import ReviewSummary
-from reviews.prompt import PromptReview, summary_problems
 from reviews.services import product_ratings_refresh
 from reviews.summaries import summaries_generate, summaries_stale_ids
 from tests.factories import ProductFactory, ReviewFactory, ReviewSummaryFactory
@@ -70,18 +70,18 @@ def test_the_vllm_backend_says_clearly_when_vllm_is_not_installed(settings):
 def test_a_summary_is_built_through_the_http_backend_stored_and_never_rebuilt_for_the_same_reviews(openai_llm):
     product = _product_with_reviews()
     report = summaries_generate(product_ids=[product.pk])
-    assert report.generated + report.aspects_only == 1 and not report.failed
+    assert report.generated == 1 and not report.failed
     summary = ReviewSummary.objects.get(product=product)
     assert summary.review_count == 6 and len(summary.review_hash) == 64 and summary.model_name and not summary.is_stale
     names = {aspect["name"]: aspect for aspect in summary.aspects}
     assert "zipper" in names and names["zipper"]["sentiment"] == "negative"
-    if summary.text:
-        reviews = [PromptReview(rating=r, title=t, body=b) for r, t, b in CLOTHING_REVIEWS]
-        assert (
-            summary_problems(text=summary.text, reviews=reviews, forbidden_names=[product.title, product.brand]) == []
-        )
+    # The grounded mode (an openai backend): the stored sentences are the grounded ones, each with its evidence,
+    # or the extractive summary when the tiny model's answer kept fewer than two.
+    assert summary.text and [entry["sentence"] for entry in summary.evidence] == summary_sentences_split(summary.text)
+    if report.fell_back:
+        assert summary.model_name == "extractive" and "replaced by the extractive" in summary.note
     else:
-        assert "failed its checks" in summary.note
+        assert all(entry["supports"] for entry in summary.evidence)
     built_at = summary.generated_at
 
     again = summaries_generate(product_ids=[product.pk])
@@ -133,9 +133,19 @@ def test_a_review_that_gives_instructions_does_not_change_the_summarys_form(loca
     product = _product_with_reviews([*CLOTHING_REVIEWS, attack])
     summaries_generate(product_ids=[product.pk])
     summary = ReviewSummary.objects.get(product=product)
-    reviews = [PromptReview(rating=r, title=t, body=b) for r, t, b in [*CLOTHING_REVIEWS, attack]]
-    if summary.text:
-        assert summary_problems(text=summary.text, reviews=reviews, forbidden_names=[product.title]) == []
-        assert "<script>" not in summary.text and "\n-" not in summary.text
-    else:
-        assert "failed its checks" in summary.note and summary.aspects, "aspects alone, with a note"
+    # The offline default is the extractive mode: counts and clauses of the reviews that name an aspect.
+    assert summary.model_name == "extractive" and summary.text.startswith("Customers rate it")
+    assert "<script>" not in summary.text and "$999" not in summary.text and "jokes" not in summary.text
+
+
+def test_the_mode_is_a_setting_and_a_wrong_one_is_refused(settings, local_llm):
+    product = _product_with_reviews()
+    settings.REVIEW_SUMMARY_MODE = "grounded-llm"
+    report = summaries_generate(product_ids=[product.pk])
+    summary = ReviewSummary.objects.get(product=product)
+    assert report.generated == 1 and summary.text
+    assert summary.model_name == "extractive" if report.fell_back else "SmolLM2" in summary.model_name
+    settings.REVIEW_SUMMARY_MODE = "creative"
+    product.reviews.first().delete()
+    with pytest.raises(ValueError, match="REVIEW_SUMMARY_MODE must be one of"):
+        summaries_generate(product_ids=[product.pk])

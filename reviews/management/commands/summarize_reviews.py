@@ -85,7 +85,7 @@ class Command(BaseCommand):
                 )
             )
         self.stderr.write(
-            f"Summarised {report.generated:,}, aspects only {report.aspects_only:,} (text failed its checks), "
+            f"Summarised {report.generated:,} ({report.fell_back:,} by the extractive fallback), aspects only {report.aspects_only:,}, "
             f"unchanged {report.unchanged:,}, too few reviews {report.too_few_reviews:,}, LLM failures {len(report.failed):,}."
         )
         if report.failed:
