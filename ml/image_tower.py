@@ -28,7 +28,7 @@ MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
 @dataclass
 class ImageTowerConfig:
-    """What an artifact needs to rebuild the tower; `architecture` is "resnet18" or "clip:<open_clip model>"."""
+    """What an artifact needs to rebuild the tower; `architecture`: a torchvision model name, or "clip:<open_clip model>"."""
 
     architecture: str = "resnet18"
     image_size: int = 96
@@ -54,9 +54,10 @@ class ImageTower(nn.Module):
             self.backbone = clip.visual
             width = clip.visual.output_dim
         else:
-            from torchvision.models import resnet18
+            from torchvision import models
 
-            self.backbone = resnet18(weights=None, num_classes=512)
+            # Any torchvision classifier by name, its last layer the 512-wide features the head projects.
+            self.backbone = models.get_model(config.architecture, weights=None, num_classes=512)
             width = 512
         self.head = nn.Linear(width, config.dimensions)
         # CLIP's learnable temperature, started at 1/0.07.

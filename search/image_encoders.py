@@ -72,7 +72,7 @@ def live_image_encoder_get() -> ImageEncoder | AlignedImageEncoder:
     try:
         return image_encoder_get()
     except EncoderUnavailable as error:
-        raise ImageEncoderMissing(NO_IMAGE_ENCODER) from error
+        raise ImageEncoderMissing(f"{NO_IMAGE_ENCODER} (CLIP: {error})") from error
 
 
 def live_image_encoder_name() -> str:

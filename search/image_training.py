@@ -266,8 +266,9 @@ def _publish(*, run: ImageEncoderRun, log: Callable[[str], None]) -> dict:
     return {"published": True, "reason": reason, "pictures": count}
 
 
-def image_encoder_version_activate(*, version: ImageEncoderVersion) -> int:
-    """Embed every product picture with `version` and make it live, in one transaction: searches never mix encoders."""
+def image_encoder_version_activate(*, version: ImageEncoderVersion, product_ids: list[int] | None = None) -> int:
+    """Embed the product pictures (every one, or `product_ids`) with `version` and make it live, in one
+    transaction: searches never mix encoders."""
     from search.embedding import products_embed
 
     with transaction.atomic():
@@ -275,7 +276,11 @@ def image_encoder_version_activate(*, version: ImageEncoderVersion) -> int:
         version.is_live, version.published_at = True, timezone.now()
         version.save(update_fields=["is_live", "published_at"])
         loaded_reset(key=LIVE_IMAGE_ENCODER_KEY)
-        ids = list(Product.objects.exclude(image="").values_list("pk", flat=True))
+        ids = (
+            product_ids
+            if product_ids is not None
+            else list(Product.objects.exclude(image="").values_list("pk", flat=True))
+        )
         report = products_embed(product_ids=ids, batch_size=settings.ML_EMBED_BATCH_SIZE)
     return report.image_embedded
 
