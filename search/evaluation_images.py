@@ -54,10 +54,10 @@ class CatalogPictures:
         return np.array([product_held_out(sku=sku) for sku in self.skus])
 
 
-def catalog_pictures_load(*, size: int = PICTURE_SIZE) -> CatalogPictures:
-    """Every active product with a picture, the picture shrunk to `size` (training crops from it)."""
+def catalog_pictures_load(*, size: int = PICTURE_SIZE, limit: int | None = None) -> CatalogPictures:
+    """Every active product with a picture (or the first `limit`), the picture shrunk to `size` (training crops from it)."""
     rows = CatalogPictures([], [], [], [], [], [])
-    products = Product.objects.filter(is_active=True).exclude(image="").order_by("pk")
+    products = Product.objects.filter(is_active=True).exclude(image="").order_by("pk")[:limit]
     for product in products.only("pk", "sku", "category_id", "colour", "title", "category_names", "image"):
         try:
             with product.image.open("rb") as handle, Image.open(handle) as image:

@@ -286,3 +286,31 @@ def image_encoder_version_activate(*, version: ImageEncoderVersion, product_ids:
 
 
 STAGE_FUNCTIONS: dict[str, Callable[..., dict]] = {"train": _train, "evaluate": _evaluate, "publish": _publish}
+
+
+def image_tower_epoch_time(*, device: str, limit: int | None = None) -> dict:
+    """One training epoch of the configured tower on `device` over the catalog's pictures (bench/gpu_check.py)."""
+    import torch
+
+    from ml.image_tower import ImageTower, image_tower_epoch
+
+    pictures = catalog_pictures_load(limit=limit)
+    vectors = dict(
+        Product.objects.filter(pk__in=pictures.ids).exclude(text_embedding=None).values_list("pk", "text_embedding")
+    )
+    rows = [i for i, pk in enumerate(pictures.ids) if pk in vectors]
+    config = image_tower_config()
+    tower = ImageTower(config).to(device)
+    optimizer = torch.optim.AdamW(tower.parameters(), lr=config.learning_rate)
+    started = time.perf_counter()
+    loss = image_tower_epoch(
+        tower=tower,
+        optimizer=optimizer,
+        images=[pictures.images[i] for i in rows],
+        text_vectors=np.stack([np.asarray(vectors[pictures.ids[i]], dtype=np.float32) for i in rows]),
+        device=device,
+        generator=torch.Generator().manual_seed(config.seed),
+    )
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+    return {"device": device, "pictures": len(rows), "seconds": round(time.perf_counter() - started, 2), "loss": loss}
