@@ -27,6 +27,7 @@ setup: $(VENV)/.runtime
 	$(PY) manage.py seed_demo --if-empty
 	$(PY) manage.py train_review_sentiment --if-missing
 	$(PY) manage.py train_recommender --wait --if-none
+	$(PY) manage.py train_image_encoder --wait --if-none
 
 run: setup
 	@if $(PY) manage.py shell --verbosity 0 -c "import sys; from django.conf import settings; sys.exit(0 if not settings.CELERY_TASK_ALWAYS_EAGER else 1)" 2>/dev/null; then \

@@ -47,6 +47,8 @@ def measure(*, rounds: int) -> dict:
                 product_search(query=query, signals=signals)
                 timings[name].append((time.perf_counter() - start) * 1000)
 
+    timings.update(photo_search_timings(rounds=rounds))
+
     def percentile(values: list[float], share: float) -> float:
         ordered = sorted(values)
         return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
@@ -57,6 +59,42 @@ def measure(*, rounds: int) -> dict:
         **{f"{name}_p50": statistics.median(values) for name, values in timings.items()},
         **{f"{name}_p95": percentile(values, 0.95) for name, values in timings.items()},
     }
+
+
+def photo_search_timings(*, rounds: int, photos: int = 40) -> dict[str, list[float]]:
+    """Photo search end to end: the upload decoded and checked, encoded by the live image encoder, HNSW.
+
+    Empty when no image encoder is live (train one with `manage.py train_image_encoder`).
+    """
+    import random
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ml.encoders import EncoderUnavailable
+    from search.evaluation_images import catalog_pictures_load, photo_distort
+    from search.image_encoders import live_image_encoder_get
+    from search.photos import photo_open
+    from search.selectors import product_image_search
+
+    try:
+        live_image_encoder_get()
+    except EncoderUnavailable:
+        return {}
+    rng = random.Random(5)
+    pictures = catalog_pictures_load(size=256, limit=photos)
+    uploads = []
+    for image in pictures.images:
+        buffer = BytesIO()
+        photo_distort(image=image, rng=rng).save(buffer, format="JPEG", quality=85)
+        uploads.append(buffer.getvalue())
+    timings: list[float] = []
+    for _ in range(rounds):
+        for content in uploads:
+            start = time.perf_counter()
+            product_image_search(image=photo_open(upload=SimpleUploadedFile("photo.jpg", content)))
+            timings.append((time.perf_counter() - start) * 1000)
+    return {"photo": timings}
 
 
 def main() -> None:
@@ -87,6 +125,11 @@ def main() -> None:
     print(
         f"{'products':>9} {'queries':>8} {'lexical p50':>12} {'lexical p95':>12} {'hybrid p50':>11} {'hybrid p95':>11} {'hybrid/lexical p95':>19}"
     )
+    for row in rows:
+        if "photo_p50" in row:
+            print(
+                f"{row['products']:>9,} photo search (decode + encode + HNSW): p50 {row['photo_p50']:.1f}ms p95 {row['photo_p95']:.1f}ms"
+            )
     for row in rows:
         print(
             f"{row['products']:>9,} {row['queries']:>8} {row['lexical_p50']:>10.1f}ms {row['lexical_p95']:>10.1f}ms "

@@ -7,15 +7,15 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from PIL import Image, UnidentifiedImageError
 
-from ml.encoders import (
-    EncoderUnavailable,
-    image_encoder_get,
-    image_encoder_name,
-    image_encoder_status,
-    text_encoder_get,
-    text_encoder_name,
+from ml.encoders import EncoderUnavailable, text_encoder_get, text_encoder_name
+from search.image_encoders import (
+    image_vector_field,
+    live_image_encoder_get,
+    live_image_encoder_name,
+    live_image_encoder_status,
+    live_image_vector_field,
 )
-from shop.models import IMAGE_VECTOR_DIMENSIONS, TEXT_VECTOR_DIMENSIONS, Product
+from shop.models import TEXT_VECTOR_DIMENSIONS, Product
 
 
 @dataclass
@@ -63,8 +63,9 @@ def products_stale(*, queryset: QuerySet[Product] | None = None) -> QuerySet[Pro
     """
     products = Product.objects.all() if queryset is None else queryset
     stale = Q(text_embedding__isnull=True) | ~Q(text_encoder=text_encoder_name())
-    if image_encoder_status() is None:
-        stale |= ~Q(image="") & (Q(image_embedding__isnull=True) | ~Q(image_encoder=image_encoder_name()))
+    if live_image_encoder_status() is None:
+        missing = Q(**{f"{live_image_vector_field()}__isnull": True})
+        stale |= ~Q(image="") & (missing | ~Q(image_encoder=live_image_encoder_name()))
     return products.filter(stale)
 
 
@@ -84,12 +85,14 @@ def products_embed(
             f"Text encoder {text_encoder.name} makes {text_encoder.dimensions}-d vectors; the catalog stores {TEXT_VECTOR_DIMENSIONS}-d."
         )
     try:
-        image_encoder = image_encoder_get()
+        image_encoder = live_image_encoder_get()
     except EncoderUnavailable as error:
         image_encoder, report.image_note = None, str(error)
-    if image_encoder is not None and image_encoder.dimensions != IMAGE_VECTOR_DIMENSIONS:
+    image_field = image_vector_field(encoder=image_encoder) if image_encoder is not None else ""
+    if image_encoder is not None and image_encoder.dimensions != Product._meta.get_field(image_field).dimensions:
         raise EncoderUnavailable(
-            f"Image encoder {image_encoder.name} makes {image_encoder.dimensions}-d vectors; the catalog stores {IMAGE_VECTOR_DIMENSIONS}-d."
+            f"Image encoder {image_encoder.name} makes {image_encoder.dimensions}-d vectors; "
+            f"the catalog stores {Product._meta.get_field(image_field).dimensions}-d in {image_field}."
         )
 
     for start in range(0, len(ids), batch_size):
@@ -127,8 +130,9 @@ def products_embed(
         if image_todo:
             vectors = image_encoder.encode_images(images, batch_size=batch_size)
             for product, vector in zip(image_todo, vectors):
-                product.image_embedding, product.image_encoder = vector, image_encoder.name
-            Product.objects.bulk_update(image_todo, ["image_embedding", "image_encoder", "image_hash"])
+                setattr(product, image_field, vector)
+                product.image_encoder = image_encoder.name
+            Product.objects.bulk_update(image_todo, [image_field, "image_encoder", "image_hash"])
         report.text_embedded += len(text_todo)
         report.image_embedded += len(image_todo)
         report.unchanged += sum(1 for p in products if p not in text_todo and p not in image_todo)

@@ -18,12 +18,11 @@ from ml.degraded import degradation_record
 from ml.encoders import (
     EncoderUnavailable,
     TextEncoder,
-    image_encoder_get,
-    image_encoder_name,
     text_encoder_get,
     text_encoder_name,
 )
 from ml.vectors import vector_nearest
+from search.image_encoders import image_vector_field, live_image_encoder_get
 
 TERM = re.compile(r"\w+", re.UNICODE)
 EXCLUDED = re.compile(r"(?:^|\s)-(\w+)", re.UNICODE)
@@ -128,16 +127,20 @@ def text_encoder_available_get() -> TextEncoder | None:
 
 
 def picture_rank(*, base: QuerySet, text: str, limit: int, filtered: bool) -> list[tuple[int, float]]:
-    """(pk, similarity) of products whose picture CLIP finds closest to the words; empty without an image encoder."""
+    """(pk, similarity) of products whose picture is closest to the words; empty without an image encoder.
+
+    CLIP's text tower makes the query vector; a trained tower shares the text encoder's space,
+    so the query's text vector searches its pictures directly.
+    """
     try:
-        encoder = image_encoder_get()
+        encoder = live_image_encoder_get()
     except EncoderUnavailable:
         return []
-    with_images = base.filter(image_encoder=image_encoder_name())
+    with_images = base.filter(image_encoder=encoder.name)
     vector = encoder.encode_texts([" ".join(query_terms(text=text))])[0]
     rows = vector_nearest(
         queryset=with_images,
-        field="image_embedding",
+        field=image_vector_field(encoder=encoder),
         vector=vector,
         k=limit,
         filtered=filtered,

@@ -7,10 +7,10 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet
 
-from ml.encoders import image_encoder_get, image_encoder_name
 from ml.loading import loaded_get
 from ml.vectors import vector_nearest
 from search.facets import facets_count, facets_of
+from search.image_encoders import image_vector_field, live_image_encoder_get
 from search.parsing import query_parse
 from search.ranking import (
     exclusions_apply,
@@ -236,15 +236,19 @@ def product_search(
 def product_image_search(
     *, image, filters: dict | None = None, sort: str = "relevance", page_number: int = 1, page_size: int = 24
 ) -> SearchResult:
-    """Products whose pictures are nearest to a (validated) photo. Raises EncoderUnavailable without weights."""
-    encoder = image_encoder_get()
+    """Products whose pictures are nearest to a (validated) photo. Raises EncoderUnavailable without an encoder."""
+    encoder = live_image_encoder_get()
     effective = filters or {}
     base = products_filter(
-        products=Product.objects.filter(is_active=True, image_encoder=image_encoder_name()), filters=effective
+        products=Product.objects.filter(is_active=True, image_encoder=encoder.name), filters=effective
     )
     vector = encoder.encode_images([image])[0]
     rows = vector_nearest(
-        queryset=base, field="image_embedding", vector=vector, k=settings.SEARCH["CANDIDATES"], filtered=bool(effective)
+        queryset=base,
+        field=image_vector_field(encoder=encoder),
+        vector=vector,
+        k=settings.SEARCH["CANDIDATES"],
+        filtered=bool(effective),
     )
     # A photo has no words: nothing is parsed, corrected or highlighted.
     prepared = PreparedQuery(text="", parsed_filters={}, filters=effective, base=base, corrected=None)

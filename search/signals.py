@@ -1,9 +1,10 @@
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from ml.encoders import image_encoder_name, text_encoder_name
+from ml.encoders import text_encoder_name
 from ml.tasks import task_enqueue_on_commit
 from search.embedding import product_image_hash, product_text_hash
+from search.image_encoders import live_image_encoder_name
 from shop.models import Product
 
 
@@ -16,7 +17,8 @@ def product_saved(*, instance: Product, raw: bool = False, **_) -> None:
         product_text_hash(product=instance) != instance.text_hash or instance.text_encoder != text_encoder_name()
     )
     image_changed = bool(instance.image) and (
-        product_image_hash(product=instance) != instance.image_hash or instance.image_encoder != image_encoder_name()
+        product_image_hash(product=instance) != instance.image_hash
+        or instance.image_encoder != live_image_encoder_name()
     )
     if text_changed or image_changed:
         from search.tasks import products_embed_task

@@ -2,8 +2,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
-from ml.encoders import EncoderUnavailable, image_encoder_status
+from ml.encoders import EncoderUnavailable
 from search.forms import SORTS, SearchForm
+from search.image_encoders import PHOTO_SEARCH_UNAVAILABLE, live_image_encoder_status
 from search.photos import PhotoRejected, photo_open
 from search.selectors import filter_chips, filter_params, product_image_search, product_search
 from shop.ratelimits import rate_limit_enforce
@@ -11,7 +12,8 @@ from shop.ratelimits import rate_limit_enforce
 
 def _context(*, form: SearchForm, result=None, error: str = "", photo: bool = False) -> dict:
     context = {"form": form, "result": result, "error": error, "sorts": SORTS, "photo_search": photo}
-    context["image_search_unavailable"] = image_encoder_status()
+    # Shoppers read shop words; what staff should do is in the API's 503 and on the run pages.
+    context["image_search_unavailable"] = PHOTO_SEARCH_UNAVAILABLE if live_image_encoder_status() else ""
     if result is not None:
         context["chips"] = filter_chips(result=result)
         context["params"] = {
@@ -45,11 +47,8 @@ def image_search_page(request: HttpRequest) -> HttpResponse:
         )
     except PhotoRejected as error:
         return render(request, "search/search.html", _context(form=form, error=str(error), photo=True), status=400)
-    except EncoderUnavailable as error:
+    except EncoderUnavailable:
         return render(
-            request,
-            "search/search.html",
-            _context(form=form, error=f"Photo search is unavailable: {error}", photo=True),
-            status=503,
+            request, "search/search.html", _context(form=form, error=PHOTO_SEARCH_UNAVAILABLE, photo=True), status=503
         )
     return render(request, "search/search.html", _context(form=form, result=result, photo=True))

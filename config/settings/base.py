@@ -308,6 +308,15 @@ IMAGE_ENCODER = {
     "MODEL": env.str("IMAGE_ENCODER_MODEL", default="ViT-B-32"),
     "PRETRAINED": env.str("IMAGE_ENCODER_PRETRAINED", default="openai"),
 }
+# The image encoder the shop trains (search/image_training.py): resnet18 from scratch at low resolution,
+# or "clip" to fine-tune CLIP's image tower (IMAGE_ENCODER_MODEL / IMAGE_ENCODER_PRETRAINED) the same way.
+IMAGE_ENCODER_TRAINING = {
+    "START": env.str("IMAGE_ENCODER_TRAIN_FROM", default="resnet18"),
+    "IMAGE_SIZE": env.int("IMAGE_ENCODER_TRAIN_IMAGE_SIZE", default=96),
+    "EPOCHS": env.int("IMAGE_ENCODER_TRAIN_EPOCHS", default=12),
+    "BATCH_SIZE": env.int("IMAGE_ENCODER_TRAIN_BATCH_SIZE", default=128),
+    "LEARNING_RATE": env.float("IMAGE_ENCODER_TRAIN_LEARNING_RATE", default=2e-3),
+}
 ML_DEVICE = env.str("ML_DEVICE", default="")
 ML_EMBED_BATCH_SIZE = env.int("ML_EMBED_BATCH_SIZE", default=64)
 

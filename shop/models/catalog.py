@@ -157,6 +157,9 @@ class Product(models.Model):
     text_encoder = models.CharField(max_length=200, blank=True, editable=False)
     text_hash = models.CharField(max_length=64, blank=True, editable=False)
     image_embedding = VectorField(dimensions=IMAGE_VECTOR_DIMENSIONS, null=True, blank=True, editable=False)
+    # The picture in the text encoder's space, made by an image tower the shop trained (search.models):
+    # a second field, as CLIP's own 512-d vectors stay for installs that use CLIP as it comes.
+    image_aligned_embedding = VectorField(dimensions=TEXT_VECTOR_DIMENSIONS, null=True, blank=True, editable=False)
     image_encoder = models.CharField(max_length=200, blank=True, editable=False)
     image_hash = models.CharField(max_length=64, blank=True, editable=False)
 
@@ -182,6 +185,13 @@ class Product(models.Model):
             HnswIndex(
                 name="product_image_hnsw",
                 fields=["image_embedding"],
+                m=16,
+                ef_construction=64,
+                opclasses=["vector_cosine_ops"],
+            ),
+            HnswIndex(
+                name="product_image_aligned_hnsw",
+                fields=["image_aligned_embedding"],
                 m=16,
                 ef_construction=64,
                 opclasses=["vector_cosine_ops"],

@@ -3,6 +3,7 @@ import io
 import pytest
 from PIL import Image
 
+from search.image_encoders import PHOTO_SEARCH_UNAVAILABLE
 from search.selectors import product_search
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +56,8 @@ def test_photo_search_says_clearly_when_no_image_encoder_is_installed(client, se
     assert response.status_code == 503
     assert "Photo search is unavailable" in response.json()["errors"]["photo"][0]
     page = client.get("/search/").content.decode()
-    assert "Photo search is unavailable on this server" in page
+    assert PHOTO_SEARCH_UNAVAILABLE in page
+    assert "train_image_encoder" in response.json()["errors"]["photo"][0]
 
 
 @pytest.mark.parametrize(
