@@ -9,6 +9,7 @@ from django.db.models import F, QuerySet
 
 from ml.encoders import image_encoder_get, image_encoder_name
 from ml.loading import loaded_get
+from ml.metrics import SEARCH_SECONDS, timed
 from ml.vectors import vector_nearest
 from search.facets import facets_count, facets_of
 from search.parsing import query_parse
@@ -211,6 +212,7 @@ def search_result_build(
     )
 
 
+@timed(SEARCH_SECONDS)
 def product_search(
     *,
     query: str,
