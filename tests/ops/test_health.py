@@ -5,9 +5,9 @@ from django.db import connection
 from django.urls import reverse
 
 
-def test_healthz_answers_without_asking_anything(client, django_assert_num_queries):
-    with django_assert_num_queries(0):
-        response = client.get(reverse("healthz"))
+def test_healthz_answers_without_asking_anything(client):
+    # No django_db mark: a query here would raise, so the answer asks nothing of the database.
+    response = client.get(reverse("healthz"))
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
 

@@ -63,7 +63,7 @@ def queued_default_messages():
 def test_metrics_hold_latency_by_view_search_timings_queue_depth_and_training_outcomes(client, queued_default_messages):
     before = samples(client.get(reverse("metrics")))
     TrainingRun.objects.create(status=TrainingRun.Status.FAILED, in_progress=None, error="out of memory")
-    assert client.get(reverse("search:search"), {"q": "warm socks"}).status_code == 200
+    assert client.get(reverse("search:page"), {"q": "warm socks"}).status_code == 200
 
     after = samples(client.get(reverse("metrics")))
 
@@ -76,7 +76,7 @@ def test_metrics_hold_latency_by_view_search_timings_queue_depth_and_training_ou
     by_view = [
         value
         for (name, labels), value in after.items()
-        if name == "django_http_requests_latency_seconds_by_view_method_count" and ("view", "search:search") in labels
+        if name == "django_http_requests_latency_seconds_by_view_method_count" and ("view", "search:page") in labels
     ]
     assert by_view and by_view[0] >= 1
     assert any(name == "shop_review_summaries" for name, _ in after)
