@@ -2,7 +2,7 @@
 
     python bench/hnsw.py [--rows 100000] [--dimensions 384 512]
 
-Synthetic unit vectors (random directions) in a scratch table per width, indexed as the catalog
+Synthetic vectors (random directions; cosine ignores length) in a scratch table per width, indexed as the catalog
 is (`vector_cosine_ops`, m=16, ef_construction=64, pgvector's defaults that shop/models/catalog.py
 keeps); the tables are dropped at the end. Random directions are a worst case for HNSW's build
 (no clusters), so real embeddings build somewhat faster at the same size. Prints build seconds,
@@ -33,7 +33,7 @@ def main() -> None:
     django.setup()
     from django.db import connection
 
-    print(f"HNSW build on {options.rows:,} synthetic unit vectors (cosine, m=16, ef_construction=64)")
+    print(f"HNSW build on {options.rows:,} synthetic vectors (cosine, m=16, ef_construction=64)")
     with connection.cursor() as cursor:
         cursor.execute("SET maintenance_work_mem = %s", [options.maintenance_work_mem])
         cursor.execute("SHOW max_parallel_maintenance_workers")
@@ -46,7 +46,7 @@ def main() -> None:
             cursor.execute(
                 f"""
                 INSERT INTO {table}
-                SELECT i, l2_normalize(ARRAY(SELECT random() - 0.5 FROM generate_series(1, %s) WHERE i > 0)::vector)
+                SELECT i, ARRAY(SELECT random() - 0.5 FROM generate_series(1, %s) WHERE i > 0)::vector
                 FROM generate_series(1, %s) AS i
                 """,
                 [dimensions, options.rows],
