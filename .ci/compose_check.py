@@ -44,7 +44,9 @@ def problems_find(*, profile: str, config: dict) -> list[str]:
         for name in ("worker-ml", "llm"):
             if name not in config["services"]:
                 problems.append(f"gpu: no {name} service")
-            elif "devices" not in config["services"][name].get("deploy", {}).get("resources", {}).get("reservations", {}):
+            elif "devices" not in config["services"][name].get("deploy", {}).get("resources", {}).get(
+                "reservations", {}
+            ):
                 problems.append(f"gpu: {name} reserves no GPU")
     return problems
 
