@@ -368,8 +368,10 @@ def main() -> None:
     from shop.demo.shoppers import DEMO_USERNAME
     from shop.models import Product
 
-    if not Product.objects.exists() or not ModelVersion.objects.filter(is_live=True).exists():
-        sys.exit("Seed and train first: manage.py seed_demo --if-empty && manage.py train_recommender --wait --if-none")
+    if not Product.objects.exists():
+        sys.exit("Seed first: manage.py seed_demo --if-empty && manage.py train_recommender --wait --if-none")
+    if not ModelVersion.objects.filter(is_live=True).exists():
+        print("No live recommender (manage.py train_recommender --wait --if-none): the home page shows trending.")
     redis.Redis.from_url(env["REDIS_URL"]).flushdb()
     queries = [
         item["query"] for item in json.loads((ROOT / "search" / "evaluation_queries.json").read_text())["queries"]
