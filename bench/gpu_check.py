@@ -189,15 +189,14 @@ def main() -> None:
         ("image-encoder training epoch", lambda device: image_encoder_epoch(device=device, count=options.images)),
     ]
     started = time.perf_counter()
-    table = []
+    # One row printed as soon as it is measured, so a run cut short still shows what it found.
+    print(f"{'check':44} | {'CUDA':44} | CPU", flush=True)
+    print(f"{'-' * 44} | {'-' * 44} | {'-' * 44}", flush=True)
     for label, work in rows:
         on_cuda = cell(work, "cuda") if cuda else "CUDA unavailable"
-        on_cpu = cell(work, "cpu")
-        table.append((label, on_cuda, on_cpu))
-    table.append(("vLLM summaries, one batch", cell(lambda: vllm_summaries(count=options.summaries)), "(GPU only)"))
-    widths = [max(len(row[column]) for row in [("check", "CUDA", "CPU"), *table]) for column in range(3)]
-    for row in [("check", "CUDA", "CPU"), tuple("-" * width for width in widths), *table]:
-        print(" | ".join(value.ljust(width) for value, width in zip(row, widths)))
+        print(f"{label:44} | {on_cuda:44} | {cell(work, 'cpu')}", flush=True)
+    vllm = cell(lambda: vllm_summaries(count=options.summaries))
+    print(f"{'vLLM summaries, one batch':44} | {vllm:44} | (GPU only)", flush=True)
     print(f"({time.perf_counter() - started:.0f} s)")
 
 
