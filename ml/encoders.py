@@ -18,6 +18,7 @@ from PIL import Image
 
 from ml.devices import device_get
 from ml.loading import loaded_get
+from ml.metrics import ENCODER_SECONDS, timed
 
 # Weights come from local directories or the hub cache, never from the network at run time.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -42,6 +43,7 @@ class TextEncoder:
     query_prefix: str
     dimensions: int
 
+    @timed(ENCODER_SECONDS, encoder="text", kind="text")
     def encode(self, texts: Sequence[str], *, batch_size: int = 32, queries: bool = False) -> np.ndarray:
         import torch
 
@@ -64,6 +66,7 @@ class ImageEncoder:
     device: str
     dimensions: int
 
+    @timed(ENCODER_SECONDS, encoder="image", kind="image")
     def encode_images(self, images: Sequence[Image.Image], *, batch_size: int = 32) -> np.ndarray:
         import torch
 
@@ -76,6 +79,7 @@ class ImageEncoder:
                 rows.append(self.model.encode_image(batch.to(self.device)).float().cpu().numpy())
         return _normalised(np.concatenate(rows)) if rows else np.zeros((0, self.dimensions), dtype=np.float32)
 
+    @timed(ENCODER_SECONDS, encoder="image", kind="text")
     def encode_texts(self, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
         import torch
 

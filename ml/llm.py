@@ -25,6 +25,7 @@ from pathlib import Path
 from django.conf import settings
 
 from ml.loading import loaded_get
+from ml.metrics import llm_timed
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class OpenAIBackend:
     def name(self) -> str:
         return self.model
 
+    @llm_timed
     def complete(
         self, *, messages: Sequence[Message], max_tokens: int, temperature: float, seed: int = 0
     ) -> Completion:
@@ -161,6 +163,7 @@ class LocalBackend:
     def name(self) -> str:
         return f"{self.model} (llama.cpp)"
 
+    @llm_timed
     def complete(
         self, *, messages: Sequence[Message], max_tokens: int, temperature: float, seed: int = 0
     ) -> Completion:
@@ -226,6 +229,7 @@ class VLLMBackend:
             raise result
         return result
 
+    @llm_timed
     def complete_batch(
         self, *, conversations: Sequence[Sequence[Message]], max_tokens: int, temperature: float, seed: int = 0
     ) -> list[Completion | LLMUnavailable]:

@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import Count, F, Q, Subquery
 from django.utils import timezone
 
+from ml.metrics import RECOMMENDATION_SECONDS, timed
 from ml.vectors import vector_nearest
 from recommender.features import KIND_WEIGHTS, id_bucket, item_rows_load, user_arrays, user_features_load
 from recommender.model import item_table, user_tensors
@@ -133,6 +134,7 @@ def live_version_id() -> int | None:
     return ModelVersion.objects.filter(is_live=True).values_list("pk", flat=True).first()
 
 
+@timed(RECOMMENDATION_SECONDS)
 def user_recommendations(*, user_id: int | None, k: int = 12, at: datetime | None = None) -> Recommendations:
     """What the shopper sees under "Recommended for you": the model's picks, or trending items with the reason why."""
     if user_id is None:

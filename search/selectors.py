@@ -8,6 +8,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet
 
 from ml.loading import loaded_get
+from ml.metrics import SEARCH_SECONDS, timed
 from ml.vectors import vector_nearest
 from search.facets import facets_count, facets_of
 from search.image_encoders import image_vector_field, live_image_encoder_get
@@ -211,6 +212,7 @@ def search_result_build(
     )
 
 
+@timed(SEARCH_SECONDS)
 def product_search(
     *,
     query: str,

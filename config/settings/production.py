@@ -6,13 +6,16 @@ left without DATABASE_URL refuses every query (config/database_unset/).
 """
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import DATABASES, LLM, STORAGES, env
+from config.settings.base import DATABASES, LLM, STORAGES, env, logging_config
 
 PRODUCTION = True
 
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
 LLM["BACKEND"] = env.str("LLM_BACKEND", default="openai")
+REQUEST_LOG = env.bool("REQUEST_LOG", default=True)
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
+LOGGING = logging_config(log_format=LOG_FORMAT)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
