@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
+from django.template.loader import render_to_string
 
+from ml.admin import QueueNoticeMixin
 from reviews.models import Review, ReviewSummary
 from reviews.services import review_change_propagate, reviews_publish_set
 from reviews.summaries import summaries_generate, summary_enqueue
@@ -32,17 +34,27 @@ class ReviewAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReviewSummary)
-class ReviewSummaryAdmin(admin.ModelAdmin):
+class ReviewSummaryAdmin(QueueNoticeMixin, admin.ModelAdmin):
     list_display = ("product", "review_count", "has_text", "is_stale", "model_name", "generated_at", "error_at")
     list_filter = ("is_stale", "model_name", ("error_at", admin.EmptyFieldListFilter))
     search_fields = ("product__title", "product__sku", "text", "error")
     list_select_related = ("product",)
-    readonly_fields = [field.name for field in ReviewSummary._meta.fields]
+    # Aspects are read as a table; the raw JSON field is left out.
+    exclude = ("aspects",)
+    readonly_fields = [field.name for field in ReviewSummary._meta.fields if field.name != "aspects"] + [
+        "aspects_table"
+    ]
     actions = ("regenerate_now", "regenerate_queued")
 
     @admin.display(boolean=True, description="text")
     def has_text(self, summary: ReviewSummary) -> bool:
         return bool(summary.text)
+
+    @admin.display(description="Aspects")
+    def aspects_table(self, summary: ReviewSummary) -> str:
+        if not summary.aspects:
+            return "No aspects yet."
+        return render_to_string("admin/reviews/_aspects_table.html", {"aspects": summary.aspects})
 
     def has_add_permission(self, request) -> bool:
         return False
