@@ -41,7 +41,7 @@ class QueueConsumers:
     def message(self) -> str:
         if self.state == "eager":
             return (
-                "Tasks run inline in the web process (eager mode: no Redis was found), "
+                "Tasks run inline in the web process (eager mode, used where no Redis answers), "
                 "so queued work is done before the page answers."
             )
         if self.state == "broker_unreachable":

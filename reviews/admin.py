@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
+from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.template.loader import render_to_string
+from django.utils.text import Truncator
 
 from ml.admin import QueueNoticeMixin
 from reviews.models import Review, ReviewSummary
@@ -9,13 +11,33 @@ from reviews.summaries import summaries_generate, summary_enqueue
 
 @admin.register(Review)
 class ReviewAdmin(admin.ModelAdmin):
-    list_display = ("product", "author", "rating", "title", "verified_purchase", "is_published", "created_at")
+    list_display = ("short_title", "product_title", "author_name", "rating", "verified", "published", "created_at")
     list_filter = ("is_published", "rating", "verified_purchase", "created_at")
     search_fields = ("title", "body", "product__title", "product__sku", "author__username")
     list_select_related = ("product", "author")
     autocomplete_fields = ("product", "author")
     date_hierarchy = "created_at"
     actions = ("publish", "unpublish")
+
+    @admin.display(description="Title", ordering="title")
+    def short_title(self, review: Review) -> str:
+        return Truncator(review.title).chars(40)
+
+    @admin.display(description="Product", ordering="product__title")
+    def product_title(self, review: Review) -> str:
+        return Truncator(review.product.title).chars(36)
+
+    @admin.display(description="Author", ordering="author__username")
+    def author_name(self, review: Review) -> str:
+        return Truncator(review.author.username).chars(20)
+
+    @admin.display(description="Verified", boolean=True, ordering="verified_purchase")
+    def verified(self, review: Review) -> bool:
+        return review.verified_purchase
+
+    @admin.display(description="Shown", boolean=True, ordering="is_published")
+    def published(self, review: Review) -> bool:
+        return review.is_published
 
     @admin.action(description="Publish selected reviews", permissions=["change"])
     def publish(self, request, queryset) -> None:
@@ -35,7 +57,7 @@ class ReviewAdmin(admin.ModelAdmin):
 
 @admin.register(ReviewSummary)
 class ReviewSummaryAdmin(QueueNoticeMixin, admin.ModelAdmin):
-    list_display = ("product", "review_count", "has_text", "is_stale", "model_name", "generated_at", "error_at")
+    list_display = ("product_title", "reviews", "has_text", "stale", "llm", "generated_at", "failed")
     list_filter = ("is_stale", "model_name", ("error_at", admin.EmptyFieldListFilter))
     search_fields = ("product__title", "product__sku", "text", "error")
     list_select_related = ("product",)
@@ -46,9 +68,29 @@ class ReviewSummaryAdmin(QueueNoticeMixin, admin.ModelAdmin):
     ]
     actions = ("regenerate_now", "regenerate_queued")
 
-    @admin.display(boolean=True, description="text")
+    @admin.display(description="Product", ordering="product__title")
+    def product_title(self, summary: ReviewSummary) -> str:
+        return Truncator(summary.product.title).chars(36)
+
+    @admin.display(description="Reviews", ordering="review_count")
+    def reviews(self, summary: ReviewSummary) -> int:
+        return summary.review_count
+
+    @admin.display(boolean=True, description="Text")
     def has_text(self, summary: ReviewSummary) -> bool:
         return bool(summary.text)
+
+    @admin.display(boolean=True, description="Stale", ordering="is_stale")
+    def stale(self, summary: ReviewSummary) -> bool:
+        return summary.is_stale
+
+    @admin.display(description="LLM", ordering="model_name")
+    def llm(self, summary: ReviewSummary) -> str:
+        return Truncator(summary.model_name).chars(24)
+
+    @admin.display(description="Last error", ordering="error_at")
+    def failed(self, summary: ReviewSummary) -> str:
+        return naturaltime(summary.error_at) if summary.error_at else "—"
 
     @admin.display(description="Aspects")
     def aspects_table(self, summary: ReviewSummary) -> str:
