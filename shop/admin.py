@@ -58,6 +58,15 @@ class StockFilter(admin.SimpleListFilter):
         }.get(self.value(), lambda: queryset)()
 
 
+class ProductListForm(forms.ModelForm):
+    """The list's editable cells: each named for screen readers, which do not take the column title as a label."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["aria-label"] = f"{field.label} of {self.instance.title}"
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
     # What fits a 1280 px screen beside the filters: brand, description and times are on the product's page.
@@ -84,6 +93,9 @@ class ProductAdmin(admin.ModelAdmin):
         if not product.image:
             return "—"
         return format_html('<img src="{}" alt="" style="width:48px;height:48px;border-radius:6px">', product.image.url)
+
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(request, form=ProductListForm, **kwargs)
 
     @admin.display(description="Title", ordering="title")
     def short_title(self, product: Product) -> str:

@@ -117,3 +117,41 @@ def test_every_admin_list_fits_a_1280_px_screen(live_server, page, screenshots, 
         if figures["page"] > 0 or figures["table"] > 0:
             overflowing[name] = figures
     assert overflowing == {}, "lists wider than a 1280 px screen (px past the edge)"
+
+
+IMPACTS = ("serious", "critical")
+
+
+def _axe_findings(page, axe) -> list[str]:
+    """Serious and critical violations on the page, one line per element."""
+    return [
+        f"{violation['id']} ({violation['impact']}): {node['html'][:120]}"
+        for violation in axe.run(page).response["violations"]
+        if violation["impact"] in IMPACTS
+        for node in violation["nodes"]
+    ]
+
+
+def test_the_admin_pages_staff_use_pass_axe(live_server, page, screenshots, staff_world):
+    """Django admin's own markup included: its breadcrumbs are underlined (static/css/admin.css) and the
+    product list's editable cells named (shop.admin.ProductListForm)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    _log_in(page, live_server)
+    world = staff_world
+    pages = {
+        "index": reverse("admin:index"),
+        "products": reverse("admin:shop_product_changelist"),
+        "product": reverse("admin:shop_product_change", args=[world["product"].pk]),
+        "order": reverse("admin:shop_order_change", args=[world["order"].pk]),
+        "run": reverse("admin:recommender_trainingrun_change", args=[world["run"].pk]),
+        "version": reverse("admin:recommender_modelversion_change", args=[world["version"].pk]),
+        "summary": reverse("admin:reviews_reviewsummary_change", args=[world["summary"].pk]),
+    }
+    findings = {}
+    for name, url in pages.items():
+        page.goto(live_server.url + url)
+        page.screenshot(path=screenshots / f"admin-page-{name}.png", full_page=True)
+        findings[name] = _axe_findings(page, axe)
+    assert {name: found for name, found in findings.items() if found} == {}
