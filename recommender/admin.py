@@ -1,9 +1,11 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from ml.admin import QueueNoticeMixin
 from ml.tasks import task_enqueue
 from recommender.models import ItemVector, ModelVersion, TrainingRun
 from recommender.pipeline import STAGES, TrainingInProgress, training_run_start
@@ -52,14 +54,29 @@ def _stage_row(*, stage: str, state: dict) -> dict:
     }
 
 
-def _metric_cells(row: dict) -> dict:
-    return {
-        "ndcg": row.get("ndcg@10"),
-        "precision": row.get("precision@10"),
-        "recall": row.get("recall@10"),
-        "map": row.get("map@10"),
-        "version": row.get("version"),
-    }
+def _metric_rows(metrics: dict) -> list[dict]:
+    """The held-out figures per model, known models first, as the metrics table shows them."""
+    names = [name for name in METRIC_ORDER if name in metrics] + sorted(set(metrics) - set(METRIC_ORDER))
+    return [
+        {
+            "name": name,
+            "ndcg": metrics[name].get("ndcg@10"),
+            "precision": metrics[name].get("precision@10"),
+            "recall": metrics[name].get("recall@10"),
+            "map": metrics[name].get("map@10"),
+            "version": metrics[name].get("version"),
+        }
+        for name in names
+        if isinstance(metrics[name], dict)
+    ]
+
+
+def metrics_table(*, metrics: dict) -> str:
+    """The metrics JSON of a run or version as the table staff read (the same one on both pages)."""
+    rows = _metric_rows(metrics)
+    if not rows:
+        return "No held-out figures yet."
+    return render_to_string("admin/recommender/_metrics_table.html", {"metrics": rows})
 
 
 class RecordOnlyAdmin(admin.ModelAdmin):
@@ -76,7 +93,7 @@ class RecordOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(TrainingRun)
-class TrainingRunAdmin(RecordOnlyAdmin):
+class TrainingRunAdmin(QueueNoticeMixin, RecordOnlyAdmin):
     list_display = ("__str__", "status", "stage", "trigger", "created_at", "held_out_ndcg", "published", "short_error")
     list_filter = ("status", "trigger", "published")
     actions = ("train_again", "abandon")
@@ -175,7 +192,7 @@ class TrainingRunAdmin(RecordOnlyAdmin):
                 stages=[
                     _stage_row(stage=stage, state=run.stages.get(stage, {"status": "waiting"})) for stage in STAGES
                 ],
-                metrics=[(name, _metric_cells(run.metrics[name])) for name in METRIC_ORDER if name in run.metrics],
+                metrics_table=metrics_table(metrics=run.metrics) if run.metrics else "",
                 loss_chart=loss_chart(losses=run.losses),
                 in_progress=bool(run.in_progress),
             )
@@ -183,7 +200,7 @@ class TrainingRunAdmin(RecordOnlyAdmin):
 
 
 @admin.register(ModelVersion)
-class ModelVersionAdmin(RecordOnlyAdmin):
+class ModelVersionAdmin(QueueNoticeMixin, RecordOnlyAdmin):
     list_display = ("__str__", "live", "created_at", "published_at", "ndcg", "items", "feature_schema_hash", "run_link")
     actions = ("activate", "rollback")
     readonly_fields = (
@@ -191,7 +208,7 @@ class ModelVersionAdmin(RecordOnlyAdmin):
         "artifact",
         "artifact_sha256",
         "feature_schema_hash",
-        "metrics",
+        "held_out_quality",
         "data_start",
         "data_end",
         "items",
@@ -203,6 +220,10 @@ class ModelVersionAdmin(RecordOnlyAdmin):
     def has_publish_permission(self, request: HttpRequest) -> bool:
         """Putting a version live changes every shopper's recommendations: a permission of its own."""
         return request.user.has_perm("recommender.publish_modelversion")
+
+    @admin.display(description="Held-out quality")
+    def held_out_quality(self, version: ModelVersion) -> str:
+        return metrics_table(metrics=version.metrics)
 
     @admin.display(description="Live", boolean=True)
     def live(self, version: ModelVersion) -> bool:

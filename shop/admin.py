@@ -1,6 +1,10 @@
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count
 from django.utils.html import format_html
+from django.utils.text import Truncator
 
 from ml.tasks import task_enqueue
 from shop.models import (
@@ -74,10 +78,21 @@ class ProductVariantInline(admin.TabularInline):
     validate_min = True
 
 
+class ProductListForm(forms.ModelForm):
+    """The list's editable cells: each named for screen readers, which do not take the column title as a label."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["aria-label"] = f"{field.label} of {self.instance.title}"
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ("thumbnail", "title", "sku", "category", "brand", "price", "stock", "is_active", "updated_at")
-    list_display_links = ("thumbnail", "title")
+    # What fits a 1280 px screen beside the filters: brand, description and times are on the product's page.
+    list_display = ("thumbnail", "short_title", "sku", "category_name", "price", "stock", "is_active")
+    list_display_links = ("thumbnail", "short_title")
+    # Stock lives on the variants (the inline); the list shows their total.
     list_editable = ("price", "is_active")
     list_filter = ("is_active", StockFilter, "age_group", "colour", ("category", admin.RelatedOnlyFieldListFilter))
     search_fields = ("title", "sku", "brand", "description")
@@ -106,6 +121,17 @@ class ProductAdmin(admin.ModelAdmin):
         if not product.image:
             return "—"
         return format_html('<img src="{}" alt="" style="width:48px;height:48px;border-radius:6px">', product.image.url)
+
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(request, form=ProductListForm, **kwargs)
+
+    @admin.display(description="Title", ordering="title")
+    def short_title(self, product: Product) -> str:
+        return Truncator(product.title).chars(48)
+
+    @admin.display(description="Category", ordering="category__name")
+    def category_name(self, product: Product) -> str:
+        return Truncator(product.category.name).chars(24)
 
     @admin.display(description="Preview")
     def image_preview(self, product: Product) -> str:
@@ -137,6 +163,25 @@ class ProductAdmin(admin.ModelAdmin):
         )
 
 
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class ShopUserAdmin(UserAdmin):
+    """Django's user admin, its list trimmed to fit a 1280 px screen beside its filters."""
+
+    list_display = ("short_username", "short_email", "first_name", "last_name", "is_staff")
+
+    @admin.display(description="Username", ordering="username")
+    def short_username(self, user) -> str:
+        return Truncator(user.username).chars(24)
+
+    @admin.display(description="Email", ordering="email")
+    def short_email(self, user) -> str:
+        return Truncator(user.email).chars(32)
+
+
 @admin.register(CustomerProfile)
 class CustomerProfileAdmin(admin.ModelAdmin):
     list_display = ("user", "onboarding_completed", "created_at")
@@ -150,12 +195,25 @@ class CustomerProfileAdmin(admin.ModelAdmin):
 class InteractionAdmin(admin.ModelAdmin):
     """Read-only: events are the recommender's history and are never edited."""
 
-    list_display = ("created_at", "kind", "product", "user", "session_key", "value", "quantity")
+    list_display = ("created_at", "kind", "product_title", "user_name", "session", "value", "quantity")
     list_filter = ("kind", "created_at")
     search_fields = ("user__username", "product__title", "product__sku", "session_key")
     list_select_related = ("user", "product")
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+    @admin.display(description="Product", ordering="product__title")
+    def product_title(self, interaction: Interaction) -> str:
+        return Truncator(interaction.product.title).chars(40)
+
+    @admin.display(description="User", ordering="user__username")
+    def user_name(self, interaction: Interaction) -> str:
+        return Truncator(interaction.user.username).chars(20) if interaction.user_id else "—"
+
+    @admin.display(description="Session")
+    def session(self, interaction: Interaction) -> str:
+        # Enough of the key to tell visitors apart; the whole key is searchable.
+        return Truncator(interaction.session_key).chars(9) if interaction.session_key else "—"
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -167,26 +225,32 @@ class InteractionAdmin(admin.ModelAdmin):
         return False
 
 
-class OrderLineInline(admin.TabularInline):
+class OrderRecordInline(admin.TabularInline):
+    """Lines and history are records of the order: whoever may see the order sees them, nobody edits them."""
+
+    extra = 0
+    can_delete = False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("shop.view_order") or request.user.has_perm("shop.change_order")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class OrderLineInline(OrderRecordInline):
     model = OrderLine
     fields = ("product", "title", "size", "colour", "sku", "unit_price", "quantity", "line_total")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
-class OrderStatusChangeInline(admin.TabularInline):
+class OrderStatusChangeInline(OrderRecordInline):
     model = OrderStatusChange
     fields = ("created_at", "from_status", "to_status", "changed_by", "note")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 def _transition_action(to_status: str, description: str):
@@ -208,45 +272,89 @@ def _transition_action(to_status: str, description: str):
     return admin.action(description=description, permissions=["change"])(action)
 
 
+class OrderStatusForm(forms.ModelForm):
+    """The order page's one editable field: the status, offered only where the order may go next."""
+
+    status_note = forms.CharField(
+        label="Note", required=False, max_length=200, help_text="Kept with the change in the order's status history."
+    )
+
+    class Meta:
+        model = Order
+        fields = ("status",)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if "status" in self.fields and self.instance.pk:
+            now = self.instance.status
+            self.fields["status"].choices = [(now, f"{Order.Status(now).label} (now)")] + [
+                (status, Order.Status(status).label) for status in self.instance.next_statuses
+            ]
+            self.fields["status"].help_text = "Cancelling returns the lines' stock."
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    """Orders are moved along by the actions, which record the history and return stock on cancelling."""
+    """Orders move along by the actions or the order page's status field; both call `order_status_change`,
+    which records the history and returns stock on cancelling."""
 
-    list_display = ("number", "created_at", "user", "full_name", "status", "total", "payment_method")
+    list_display = ("number", "created_at", "customer", "status", "total", "payment_method")
     list_filter = ("status", "payment_method", "created_at")
     search_fields = ("number", "user__username", "user__email", "email", "full_name")
     list_select_related = ("user",)
     date_hierarchy = "created_at"
     inlines = (OrderLineInline, OrderStatusChangeInline)
+    form = OrderStatusForm
     actions = (
         _transition_action("paid", "Mark selected orders paid"),
         _transition_action("shipped", "Mark selected orders shipped"),
         _transition_action("delivered", "Mark selected orders delivered"),
         _transition_action("cancelled", "Cancel selected orders (returns their stock)"),
     )
-    fieldsets = (
-        (None, {"fields": ("number", "user", "status", "created_at")}),
-        (
-            "Shipping",
-            {
-                "fields": (
-                    "full_name",
-                    "email",
-                    "phone",
-                    "address_line1",
-                    "address_line2",
-                    "postal_code",
-                    "city",
-                    "country",
-                )
-            },
-        ),
-        ("Payment", {"fields": ("payment_method", "payment_reference", "subtotal", "shipping", "total")}),
+    shipping_fields = (
+        "full_name",
+        "email",
+        "phone",
+        "address_line1",
+        "address_line2",
+        "postal_code",
+        "city",
+        "country",
     )
 
+    @admin.display(description="Customer", ordering="full_name")
+    def customer(self, order: Order) -> str:
+        return Truncator(order.full_name).chars(28)
+
+    def _status_editable(self, request, obj) -> bool:
+        return obj is not None and bool(obj.next_statuses) and self.has_change_permission(request, obj)
+
+    def get_fieldsets(self, request, obj=None):
+        status = ("status", "status_note") if self._status_editable(request, obj) else ("status",)
+        return (
+            (None, {"fields": ("number", *status, "total", "user", "created_at")}),
+            ("Shipping", {"fields": self.shipping_fields}),
+            ("Payment", {"fields": ("payment_method", "payment_reference", "subtotal", "shipping")}),
+        )
+
     def get_readonly_fields(self, request, obj=None):
-        # Status moves only through the actions; lines and prices are as bought.
-        return [field.name for field in Order._meta.fields if field.name != "id"]
+        # Lines and prices are as bought; the status moves only through `order_status_change`.
+        editable = {"status"} if self._status_editable(request, obj) else set()
+        return [field.name for field in Order._meta.fields if field.name != "id" and field.name not in editable]
+
+    def save_model(self, request, obj, form, change) -> None:
+        if "status" not in form.changed_data:
+            return
+        try:
+            order_status_change(
+                order=obj,
+                to_status=form.cleaned_data["status"],
+                by=request.user,
+                note=form.cleaned_data.get("status_note") or "On the order page in admin",
+            )
+        except TransitionNotAllowed as error:
+            # Someone moved the order on since the page was opened.
+            self.message_user(request, str(error), messages.ERROR)
 
     def has_add_permission(self, request) -> bool:
         return False
