@@ -185,7 +185,7 @@ def _transition_action(to_status: str, description: str):
 class OrderAdmin(admin.ModelAdmin):
     """Orders are moved along by the actions, which record the history and return stock on cancelling."""
 
-    list_display = ("number", "created_at", "user", "full_name", "status", "total", "payment_method")
+    list_display = ("number", "created_at", "user", "email", "full_name", "status", "total", "payment_method")
     list_filter = ("status", "payment_method", "created_at")
     search_fields = ("number", "user__username", "user__email", "email", "full_name")
     list_select_related = ("user",)

@@ -54,8 +54,11 @@ def _form(request: HttpRequest, *args, **kwargs) -> CheckoutForm:
 def _start(request: HttpRequest, *, cart) -> HttpResponse:
     """A visitor chooses: check out as a guest, or sign in (their cart joins the account's) and come back."""
     lines = cart_lines(cart=cart)
+    login_form = ThrottledAuthenticationForm(request)
+    # Neither choice is preselected: focusing the sign-in field would open a phone's keyboard for guests too.
+    login_form.fields["username"].widget.attrs.pop("autofocus", None)
     context = {
-        "login_form": ThrottledAuthenticationForm(request),
+        "login_form": login_form,
         "lines": lines,
         "total": cart_total(lines=lines),
         "next": reverse("shop:checkout"),
