@@ -4,19 +4,23 @@ unpaid-order guarantees as accounts."""
 
 import logging
 import re
+import threading
+import uuid
 from decimal import Decimal
 
 import pytest
 from django.apps import apps
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import connection
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
 from shop.models import Cart, CartLine, Interaction, Order, Product
+from shop.services.orders import CartEmpty, OutOfStock, cart_signature, order_place
 from shop.views.orders import LOOKUP_FAILED
-from tests.factories import CartLineFactory, OrderFactory, ProductFactory, UserFactory
+from tests.factories import CartFactory, CartLineFactory, OrderFactory, ProductFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -291,3 +295,51 @@ def test_the_migration_turns_typed_country_names_into_codes_and_back():
     assert Order.objects.get(pk=typed.pk).country_name == "United Kingdom"
     migration.codes_to_countries(apps, None)
     assert Order.objects.get(pk=typed.pk).country == "United Kingdom"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_guests_racing_make_one_order_per_key_and_never_oversell():
+    """Real threads, each with its own connection: a guest's form sent four times at once, and three other guests,
+    all for the last two units of a lamp."""
+    lamp = ProductFactory(stock=2, price=Decimal("20.00"))
+    carts = [CartFactory(user=None) for _ in range(4)]
+    for cart in carts:
+        CartLineFactory(cart=cart, product=lamp, quantity=1)
+    signature = cart_signature(lines=list(carts[0].lines.select_related("product")))
+    repeated_key = uuid.uuid4()
+    attempts = [(carts[0], repeated_key, "twice@example.com")] * 4 + [
+        (cart, uuid.uuid4(), f"guest{n}@example.com") for n, cart in enumerate(carts[1:])
+    ]
+    start = threading.Barrier(len(attempts))
+    outcomes: list[tuple[str, str]] = []
+
+    def race(cart, key, email):
+        try:
+            start.wait()
+            result = order_place(
+                user=None,
+                cart=cart,
+                address={**GUEST, "email": email},
+                payment_method="manual",
+                idempotency_key=key,
+                signature=signature,
+            )
+            outcomes.append((email, result.order.number))
+        except (OutOfStock, CartEmpty):
+            outcomes.append((email, "refused"))
+        except Exception as error:  # noqa: BLE001 - a deadlock or constraint error lands here and fails the test
+            outcomes.append((email, repr(error)))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=race, args=attempt) for attempt in attempts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    lamp.refresh_from_db()
+    orders = list(Order.objects.all())
+    assert lamp.stock == 0 and len(orders) == 2 and all(order.user is None for order in orders)
+    assert all(answer == "refused" or answer.startswith("NW-") for _, answer in outcomes), outcomes
+    twice = [answer for email, answer in outcomes if email == "twice@example.com"]
+    assert len(twice) == 4 and len(set(twice)) == 1, "all four sends of one form get its one order, or all are refused"
