@@ -361,7 +361,7 @@ def order_place(
         existing = _order_for_key(user=user, email=email, idempotency_key=idempotency_key)
         if existing is not None:
             return CheckoutResult(order=existing, created=False)
-        if user is None:
+        if user is None and Order.objects.filter(user__isnull=True, idempotency_key=idempotency_key).exists():
             raise CheckoutFormUsed(
                 ["This checkout form was already used to place an order. Please check your details and confirm again."]
             ) from None
