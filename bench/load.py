@@ -72,7 +72,7 @@ ADDRESS = {
     "address_line1": "1 Loopback Street",
     "city": "Localhost",
     "postal_code": "LB1 27",
-    "country": "Benchland",
+    "country": "GB",
     "payment_method": "manual",
 }
 # Answers that are the shop doing its job, not failing: (endpoint, status) → what they mean.

@@ -10,7 +10,20 @@ from shop.models.customers import PUBLIC_NAME_MAX_LENGTH
 from shop.payments import payment_methods
 from shop.selectors import product_variant_pick
 from shop.services.accounts import user_authenticate
-from shop.validators import phone_validate, postal_code_validate
+from shop.validators import country_choices, phone_validate, postal_code_validate
+
+
+def _password_check(form: forms.Form, *, data: dict, email: str, first_name: str = "") -> None:
+    """Both passwords alike and past the password validators, judged against the account they will open."""
+    first, second = data.get("password1"), data.get("password2")
+    if first and second and first != second:
+        form.add_error("password2", "The two passwords differ.")
+    elif first:
+        probe = get_user_model()(username=email, email=email, first_name=first_name)
+        try:
+            password_validation.validate_password(first, probe)
+        except ValidationError as error:
+            form.add_error("password1", error)
 
 
 class SignupForm(forms.Form):
@@ -35,18 +48,45 @@ class SignupForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
-        first, second = data.get("password1"), data.get("password2")
-        if first and second and first != second:
-            self.add_error("password2", "The two passwords differ.")
-        elif first:
-            probe = get_user_model()(
-                username=data.get("email", ""), email=data.get("email", ""), first_name=data.get("first_name", "")
-            )
-            try:
-                password_validation.validate_password(first, probe)
-            except ValidationError as error:
-                self.add_error("password1", error)
+        _password_check(self, data=data, email=data.get("email", ""), first_name=data.get("first_name", ""))
         return data
+
+
+class OrderAccountForm(forms.Form):
+    """After a guest order: a password makes an account of the order's email, which then owns the order."""
+
+    password1 = forms.CharField(
+        label="Choose a password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label="Password again", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def __init__(self, *args, email: str, first_name: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email, self.first_name = email, first_name
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if get_user_model().objects.filter(email__iexact=self.email).exists():
+            raise ValidationError("An account with this email already exists: log in to add this order to it.")
+        _password_check(self, data=data, email=self.email, first_name=self.first_name)
+        return data
+
+
+class OrderLookupForm(forms.Form):
+    number = forms.CharField(
+        label="Order number",
+        max_length=20,
+        help_text="It is in your confirmation email, like NW-AB12-CD34.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
+    )
+    email = forms.EmailField(
+        label="Email used for the order", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+    def clean_number(self) -> str:
+        return self.cleaned_data["number"].strip().upper()
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
@@ -168,20 +208,51 @@ class CartQuantityForm(forms.Form):
     )
 
 
+class TelInput(forms.TextInput):
+    """A phone keypad on phones."""
+
+    input_type = "tel"
+
+
+def _autocomplete(token: str, widget: type[forms.Widget] = forms.TextInput) -> forms.Widget:
+    """A browser fills the field from the shopper's saved address (the HTML autofill token)."""
+    return widget(attrs={"autocomplete": token})
+
+
 class CheckoutForm(forms.Form):
-    email = forms.EmailField(max_length=254)
-    full_name = forms.CharField(label="Full name", max_length=150)
-    address_line1 = forms.CharField(label="Street address", max_length=200)
-    address_line2 = forms.CharField(label="Apartment, suite, etc. (optional)", max_length=200, required=False)
-    city = forms.CharField(max_length=100)
-    postal_code = forms.CharField(label="Postal code", max_length=20, strip=False, validators=[postal_code_validate])
-    country = forms.CharField(max_length=100)
+    email = forms.EmailField(
+        max_length=254,
+        help_text="We send your order confirmation here.",
+        widget=_autocomplete("email", forms.EmailInput),
+    )
+    full_name = forms.CharField(label="Full name", max_length=150, widget=_autocomplete("name"))
+    address_line1 = forms.CharField(label="Street address", max_length=200, widget=_autocomplete("address-line1"))
+    address_line2 = forms.CharField(
+        label="Apartment, suite, etc. (optional)",
+        max_length=200,
+        required=False,
+        widget=_autocomplete("address-line2"),
+    )
+    city = forms.CharField(max_length=100, widget=_autocomplete("address-level2"))
+    postal_code = forms.CharField(
+        label="Postal code",
+        max_length=20,
+        strip=False,
+        validators=[postal_code_validate],
+        widget=_autocomplete("postal-code"),
+    )
+    country = forms.ChoiceField(
+        choices=(),
+        error_messages={"required": "Choose a country.", "invalid_choice": "Choose a country from the list."},
+        widget=_autocomplete("country", forms.Select),
+    )
     phone = forms.CharField(
         label="Phone (optional, for the courier)",
         max_length=30,
         required=False,
         strip=False,
         validators=[phone_validate],
+        widget=_autocomplete("tel", TelInput),
     )
     payment_method = forms.ChoiceField(widget=forms.RadioSelect)
     idempotency_key = forms.UUIDField(
@@ -189,8 +260,12 @@ class CheckoutForm(forms.Form):
     )
     signature = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, account_email: str = "", **kwargs):
+        """`account_email`: a signed-in shopper's, where the order goes; the form then asks for none."""
         super().__init__(*args, **kwargs)
+        if account_email:
+            del self.fields["email"]
+        self.fields["country"].choices = [("", "Choose a country"), *country_choices()]
         methods = payment_methods()
         self.fields["payment_method"].choices = [(code, method.label) for code, method in methods.items()]
         self.fields["payment_method"].initial = next(iter(methods))

@@ -7,7 +7,9 @@ from shop.models import Cart, Category
 from shop.payments import payment_methods
 from shop.selectors import category_tree_forget
 from shop.selectors.cart import CART_SESSION_KEY
+from shop.selectors.orders import session_order_numbers
 from shop.services.cart import cart_merge
+from shop.services.guests import orders_guest_claim
 
 
 @receiver([post_save, post_delete], sender=Category)
@@ -23,6 +25,14 @@ def cart_merge_at_login(request, user, **_) -> None:
     source = Cart.objects.filter(pk=cart_id, user__isnull=True).first() if cart_id else None
     if source is not None:
         cart_merge(source=source, user=user)
+
+
+@receiver(user_logged_in)
+def guest_orders_claim_at_login(request, user, **_) -> None:
+    """Guest orders this session placed or looked up join the account when they were sent to its email."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        orders_guest_claim(user=user, numbers=session_order_numbers(session=session))
 
 
 @receiver(setting_changed)

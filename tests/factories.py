@@ -14,7 +14,7 @@ CHECKOUT_ADDRESS = {
     "address_line1": "12 Analytical Street",
     "city": "London",
     "postal_code": "NW1 2AB",
-    "country": "United Kingdom",
+    "country": "GB",
 }
 
 

@@ -202,6 +202,8 @@ LOGIN_THROTTLE = {
 # Password-reset mail: printed to the console unless a real backend is configured.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Northwind Market <shop@localhost>")
+# The shop's public address, for links in mail sent outside a request (order confirmations).
+SHOP_URL = env.str("SHOP_URL", default="http://localhost:8000")
 # Checkout's payment methods (shop/payments.py); the first is preselected.
 PAYMENT_METHODS = env.list("PAYMENT_METHODS", default=["shop.payments.ManualPayment"])
 # Orders paid on delivery hold their stock unpaid: a shopper may have this many at once, and one not
@@ -258,6 +260,11 @@ RATE_LIMITS = {
     "helpful_vote": env.str("RATE_LIMIT_HELPFUL_VOTE", default="60/h"),
     "signup": env.str("RATE_LIMIT_SIGNUP", default="10/h"),
     "password_reset": env.str("RATE_LIMIT_PASSWORD_RESET", default="5/h"),
+    # Order look-up by number and email: each try is a guess at a pair, so few per client.
+    "order_lookup": env.str("RATE_LIMIT_ORDER_LOOKUP", default="10/h"),
+    # Guest orders paid on delivery per client address: they hold stock unpaid, and a guest's email
+    # (which the unpaid cap counts by) costs nothing to vary.
+    "guest_order": env.str("RATE_LIMIT_GUEST_ORDER", default="10/h"),
 }
 # A cache outage lets requests through rather than refusing every shopper.
 RATELIMIT_FAIL_OPEN = True

@@ -45,7 +45,7 @@ from shop.selectors.orders import order_get, order_list
 from shop.services.accounts import api_token_get_or_create, user_authenticate
 from shop.services.cart import cart_line_add, cart_line_remove, cart_line_set_quantity, shopper_cart_get_or_create
 from shop.services.orders import CartEmpty, CheckoutError, PaymentNotTaken, cart_signature, order_place
-from shop.validators import phone_validate, postal_code_validate
+from shop.validators import country_choices, phone_validate, postal_code_validate
 
 
 class CsrfForSessions(BasePermission):
@@ -368,13 +368,19 @@ class OrderListCreateAPIView(APIView):
 
     @extend_schema_serializer(component_name="Checkout")
     class InputSerializer(serializers.Serializer):
-        email = serializers.EmailField(max_length=254)
+        email = serializers.EmailField(
+            max_length=254,
+            required=False,
+            allow_blank=True,
+            default="",
+            help_text="Used only when the account has no email; the order goes to the account's email.",
+        )
         full_name = serializers.CharField(max_length=150)
         address_line1 = serializers.CharField(max_length=200)
         address_line2 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
         city = serializers.CharField(max_length=100)
         postal_code = serializers.CharField(max_length=20, validators=[postal_code_validate])
-        country = serializers.CharField(max_length=100)
+        country = serializers.ChoiceField(choices=[], help_text="An ISO 3166-1 alpha-2 code, such as GB or FR.")
         phone = serializers.CharField(
             max_length=30, required=False, allow_blank=True, default="", validators=[phone_validate]
         )
@@ -387,6 +393,7 @@ class OrderListCreateAPIView(APIView):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self.fields["payment_method"].choices = list(payment_methods())
+            self.fields["country"].choices = country_choices()
 
     @extend_schema(responses=OutputSerializer(many=True))
     def get(self, request: Request) -> Response:

@@ -3,8 +3,10 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
+from django_countries import countries
 
 from shop.models.catalog import Product, ProductVariant
 
@@ -30,7 +32,10 @@ class Order(models.Model):
     }
 
     number = models.CharField(max_length=20, unique=True, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
+    # Empty for a guest's order, which is known by its email until an account claims it.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLACED)
     idempotency_key = models.UUIDField(default=uuid.uuid4, editable=False)
     email = models.EmailField()
@@ -39,6 +44,7 @@ class Order(models.Model):
     address_line2 = models.CharField("address (line 2)", max_length=200, blank=True)
     city = models.CharField(max_length=100)
     postal_code = models.CharField(max_length=20)
+    # An ISO 3166-1 alpha-2 code (checkout's choice); orders from before it may hold a country's name.
     country = models.CharField(max_length=100)
     phone = models.CharField(max_length=30, blank=True)
     payment_method = models.CharField(max_length=30)
@@ -54,15 +60,27 @@ class Order(models.Model):
         constraints = [
             # A resubmitted checkout finds the order its first submission made.
             models.UniqueConstraint(fields=["user", "idempotency_key"], name="order_one_per_checkout"),
+            # NULLs are distinct in the constraint above, so a guest's resubmission needs its own.
+            models.UniqueConstraint(
+                fields=["idempotency_key"], condition=Q(user__isnull=True), name="order_one_per_guest_checkout"
+            ),
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
         ]
-        indexes = [models.Index(fields=["user", "-created_at"], name="order_user_recent")]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="order_user_recent"),
+            # Guests are known by email (`email__iexact`, which PostgreSQL runs as UPPER(email) = UPPER(%s)).
+            models.Index(Upper("email"), name="order_email_upper"),
+        ]
 
     def __str__(self) -> str:
         return self.number
 
     def get_absolute_url(self) -> str:
         return reverse("shop:order", kwargs={"number": self.number})
+
+    @property
+    def country_name(self) -> str:
+        return countries.name(self.country) or self.country
 
     @property
     def next_statuses(self) -> tuple[str, ...]:

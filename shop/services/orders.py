@@ -12,6 +12,11 @@ provider answers:
    payment that fails instead cancels the order through `order_status_change`, which returns
    the stock, and puts the lines back in the cart.
 
+The buyer is an account (the order carries the account's email) or a guest, known by the email
+they gave: a guest's order has no user, its idempotency key is matched with that email, and the
+unpaid cap counts the orders sent to that email. An account claims guest orders later
+(`shop.services.guests.orders_guest_claim`) only for the orders its owner has shown to be theirs.
+
 Orders paid on delivery hold stock unpaid: a shopper may have CHECKOUT_MAX_UNPAID_ORDERS of
 them, and `orders_unpaid_expire` cancels those older than CHECKOUT_UNPAID_EXPIRY_HOURS.
 """
@@ -25,21 +30,20 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
-from django.core.mail import send_mail
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from shop.models import Cart, CartLine, Interaction, Order, OrderLine, OrderStatusChange
 from shop.payments import PaymentFailed, PaymentMethod, PaymentResult, deferred_payment_codes, payment_methods
 from shop.services import interaction_record
+from shop.services.order_mail import order_confirmation_send
 from shop.services.stock import stock_adjust, stock_lock
 
 logger = logging.getLogger(__name__)
 
 ORDER_NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-ADDRESS_FIELDS = ("email", "full_name", "address_line1", "address_line2", "city", "postal_code", "country", "phone")
+ADDRESS_FIELDS = ("full_name", "address_line1", "address_line2", "city", "postal_code", "country", "phone")
 
 
 class CheckoutError(Exception):
@@ -64,6 +68,10 @@ class PricesChanged(CheckoutError):
 
 class UnpaidOrdersLimit(CheckoutError):
     pass
+
+
+class CheckoutFormUsed(CheckoutError):
+    """A guest's form was submitted again with another email: its key belongs to the order the first one made."""
 
 
 class PaymentNotTaken(CheckoutError):
@@ -101,8 +109,23 @@ def _order_number() -> str:
             return number
 
 
-def _order_for_key(*, user: AbstractBaseUser, idempotency_key: uuid.UUID) -> Order | None:
-    return Order.objects.filter(user=user, idempotency_key=idempotency_key).first()
+def _account(user: AbstractBaseUser | AnonymousUser | None) -> AbstractBaseUser | None:
+    return user if user is not None and user.is_authenticated else None
+
+
+def _order_email(*, user: AbstractBaseUser | None, address: dict[str, str]) -> str:
+    """Where the receipt goes: the account's email, or (a guest, or an account without one) the one given."""
+    email = (user.email if user is not None else "") or address.get("email", "")
+    if not email:
+        raise CheckoutError(["Enter your email address: we send your order confirmation there."])
+    return email.strip()
+
+
+def _order_for_key(*, user: AbstractBaseUser | None, email: str, idempotency_key: uuid.UUID) -> Order | None:
+    if user is not None:
+        return Order.objects.filter(user=user, idempotency_key=idempotency_key).first()
+    # A guest's key is matched with their email too, so that a key alone never shows someone's order.
+    return Order.objects.filter(user__isnull=True, email__iexact=email, idempotency_key=idempotency_key).first()
 
 
 def _cart_lines_lock(*, cart: Cart) -> list[CartLine]:
@@ -144,7 +167,8 @@ def _prices_check(*, lines: list[CartLine], signature: str) -> None:
 
 def _order_create(
     *,
-    user: AbstractBaseUser,
+    user: AbstractBaseUser | None,
+    email: str,
     lines: list[CartLine],
     address: dict[str, str],
     idempotency_key: uuid.UUID,
@@ -155,6 +179,7 @@ def _order_create(
     order = Order.objects.create(
         number=_order_number(),
         user=user,
+        email=email,
         idempotency_key=idempotency_key,
         payment_method=method_code,
         subtotal=subtotal,
@@ -180,12 +205,15 @@ def _order_create(
     return order
 
 
-def _unpaid_orders_check(*, user: AbstractBaseUser, method: PaymentMethod) -> None:
-    """Pay on delivery reserves stock without money: a shopper may hold only so many such orders at once."""
+def _unpaid_orders_check(*, user: AbstractBaseUser | None, email: str, method: PaymentMethod) -> None:
+    """Pay on delivery reserves stock without money: a shopper may hold only so many such orders at once.
+    A guest is counted by email, over every order sent there (an account's too); the checkout page also
+    limits a client address's guest orders (RATE_LIMITS["guest_order"]), as emails cost nothing to vary."""
     if not method.deferred:
         return
+    buyer = {"user": user} if user is not None else {"email__iexact": email}
     unpaid = Order.objects.filter(
-        user=user, status=Order.Status.PLACED, payment_method__in=deferred_payment_codes()
+        **buyer, status=Order.Status.PLACED, payment_method__in=deferred_payment_codes()
     ).count()
     if unpaid >= settings.CHECKOUT_MAX_UNPAID_ORDERS:
         raise UnpaidOrdersLimit(
@@ -202,7 +230,8 @@ def _stock_take(*, lines: list[CartLine]) -> None:
 
 def _order_reserve(
     *,
-    user: AbstractBaseUser,
+    user: AbstractBaseUser | None,
+    email: str,
     cart: Cart,
     address: dict[str, str],
     method: PaymentMethod,
@@ -213,15 +242,20 @@ def _order_reserve(
     with transaction.atomic():
         # The cart row lock makes a resubmission wait for the first one, then find its order.
         Cart.objects.select_for_update().get(pk=cart.pk)
-        existing = _order_for_key(user=user, idempotency_key=idempotency_key)
+        existing = _order_for_key(user=user, email=email, idempotency_key=idempotency_key)
         if existing is not None:
             return CheckoutResult(order=existing, created=False)
         lines = _cart_lines_lock(cart=cart)
         _stock_check(lines=lines)
         _prices_check(lines=lines, signature=signature)
-        _unpaid_orders_check(user=user, method=method)
+        _unpaid_orders_check(user=user, email=email, method=method)
         order = _order_create(
-            user=user, lines=lines, address=address, idempotency_key=idempotency_key, method_code=method.code
+            user=user,
+            email=email,
+            lines=lines,
+            address=address,
+            idempotency_key=idempotency_key,
+            method_code=method.code,
         )
         _stock_take(lines=lines)
         # Emptied now, so that a second checkout of the same cart cannot start while this one is being paid.
@@ -265,7 +299,7 @@ def _order_unreserve(*, order: Order, cart: Cart, reason: str) -> None:
                 CartLine.objects.filter(pk=cart_line.pk).update(quantity=line.quantity)
 
 
-def _order_complete(*, order: Order, method: PaymentMethod, payment: PaymentResult) -> None:
+def _order_complete(*, order: Order, method: PaymentMethod, payment: PaymentResult, session_key: str) -> None:
     """Paid now, or placed until paid on delivery: record the purchases and send the receipt."""
     with transaction.atomic():
         if payment.paid:
@@ -274,7 +308,11 @@ def _order_complete(*, order: Order, method: PaymentMethod, payment: PaymentResu
         # Each purchase is also an interaction for the recommender, once it is certain.
         for line in order.lines.select_related("product"):
             interaction_record(
-                product=line.product, kind=Interaction.Kind.PURCHASE, user=order.user, quantity=line.quantity
+                product=line.product,
+                kind=Interaction.Kind.PURCHASE,
+                user=order.user,
+                session_key=session_key,
+                quantity=line.quantity,
             )
         # The order stands whatever happens to its receipt: a failure is logged, never shown as a failed checkout.
         transaction.on_commit(lambda: order_confirmation_send(order=order), robust=True)
@@ -282,12 +320,13 @@ def _order_complete(*, order: Order, method: PaymentMethod, payment: PaymentResu
 
 def order_place(
     *,
-    user: AbstractBaseUser,
+    user: AbstractBaseUser | AnonymousUser | None,
     cart: Cart,
     address: dict[str, str],
     payment_method: str,
     idempotency_key: uuid.UUID,
     signature: str,
+    session_key: str = "",
 ) -> CheckoutResult:
     """Buy the cart: one whole order (lines, stock, history, payment) or nothing the shopper would miss.
 
@@ -296,16 +335,22 @@ def order_place(
     Submitting the same `idempotency_key` again returns the order it made. A payment that
     fails raises PaymentNotTaken after cancelling the order and putting the cart back.
 
+    A visitor (`user` None or anonymous) buys as a guest with `address["email"]`; `session_key`
+    is their session's, for the purchase events. An account's order goes to the account's email.
+
     Called outside any transaction: each step commits on its own, so that the payment
     provider is called with no row locked (see the module's docstring).
     """
     method = payment_methods()[payment_method]
-    existing = _order_for_key(user=user, idempotency_key=idempotency_key)
+    user = _account(user)
+    email = _order_email(user=user, address=address)
+    existing = _order_for_key(user=user, email=email, idempotency_key=idempotency_key)
     if existing is not None:
         return CheckoutResult(order=existing, created=False)
     try:
         reserved = _order_reserve(
             user=user,
+            email=email,
             cart=cart,
             address=address,
             method=method,
@@ -314,22 +359,20 @@ def order_place(
         )
     except IntegrityError:
         # Another submission with the same key won the race; show its order.
-        existing = _order_for_key(user=user, idempotency_key=idempotency_key)
-        if existing is None:
-            raise
-        return CheckoutResult(order=existing, created=False)
+        existing = _order_for_key(user=user, email=email, idempotency_key=idempotency_key)
+        if existing is not None:
+            return CheckoutResult(order=existing, created=False)
+        if user is None and Order.objects.filter(user__isnull=True, idempotency_key=idempotency_key).exists():
+            raise CheckoutFormUsed(
+                ["This checkout form was already used to place an order. Please check your details and confirm again."]
+            ) from None
+        raise
     if not reserved.created:
         return reserved
     payment = _order_charge(order=reserved.order, method=method, cart=cart)
-    _order_complete(order=reserved.order, method=method, payment=payment)
+    _order_complete(order=reserved.order, method=method, payment=payment, session_key=session_key)
     reserved.order.refresh_from_db()
     return reserved
-
-
-def order_confirmation_send(*, order: Order) -> None:
-    """The shopper's receipt by email (Django's email backend: the console unless configured)."""
-    body = render_to_string("shop/email/order_placed.txt", {"order": order, "lines": order.lines.all()})
-    send_mail(f"Your Northwind Market order {order.number}", body, None, [order.email], fail_silently=True)
 
 
 def _status_set(*, order: Order, to_status: str, by: AbstractBaseUser | None, note: str = "") -> None:

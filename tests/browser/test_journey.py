@@ -100,7 +100,7 @@ def test_a_new_shopper_signs_up_searches_buys_and_finds_the_order(live_server, p
     page.fill("#id_address_line1", "20 Rue des Voyages")
     page.fill("#id_postal_code", "44000")
     page.fill("#id_city", "Nantes")
-    page.fill("#id_country", "France")
+    page.select_option("#id_country", "FR")
     assert page.locator("input[name=payment_method][value=manual]").is_checked()
     page.screenshot(path=journey_shots / "07-checkout.png", full_page=True)
     page.locator("#place-order").click()

@@ -16,7 +16,7 @@ ADDRESS = {
     "address_line1": "1 Road",
     "city": "Town",
     "postal_code": "12345",
-    "country": "Nowhere",
+    "country": "GB",
 }
 
 

@@ -19,7 +19,7 @@ ADDRESS = {
     "address_line2": "",
     "city": "London",
     "postal_code": "NW1 2AB",
-    "country": "United Kingdom",
+    "country": "GB",
     "phone": "+44 20 7946 0000",
     "payment_method": "manual",
 }
@@ -126,7 +126,7 @@ def test_stock_gone_between_cart_and_checkout_is_explained_and_nothing_is_writte
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("email", "not-an-email", "Enter a valid email address."),
+        ("country", "Narnia", "Choose a country from the list."),
         ("full_name", "", "This field is required."),
         ("postal_code", "<script>", "Enter a valid postal code."),
         ("phone", "call me", "Enter a phone number"),
@@ -148,9 +148,9 @@ def test_a_tampered_idempotency_key_is_a_clear_error(client, shopper):
     assert response.status_code == 400 and "reload the page" in response.content.decode()
 
 
-def test_checkout_needs_an_account_and_a_cart(client):
-    response = client.get(reverse("shop:checkout"))
-    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+def test_checkout_needs_a_cart(client):
+    response = client.get(reverse("shop:checkout"), follow=True)
+    assert "Your cart is empty" in response.content.decode()
     client.force_login(UserFactory())
     response = client.get(reverse("shop:checkout"), follow=True)
     assert "Your cart is empty" in response.content.decode()
