@@ -37,7 +37,7 @@ def guest_orders_refuse(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("shop", "0005_customer_public_name"),
+        ("shop", "0009_product_image_aligned_embedding"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

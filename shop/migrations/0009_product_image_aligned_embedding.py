@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shop', '0005_customer_public_name'),
+        ('shop', '0008_product_variants_required'),
     ]
 
     operations = [
