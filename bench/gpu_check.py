@@ -10,7 +10,7 @@ requirements-gpu.txt. Rows:
 - two-tower epoch: one training epoch of recommender.model on synthetic shoppers (--users, each
   with a 30-item history in one of 20 categories);
 - image-encoder epoch: the photo search's fine-tuning epoch, when this build has one
-  (IMAGE_EPOCH_FUNCTION below); otherwise the row says "not available in this build";
+  (search.image_training.image_tower_epoch_time over the catalog's pictures);
 - vLLM: the in-process vLLM backend (ml.llm.VLLMBackend) generating --summaries review summaries
   in one batch with the packaged SmolLM2 GGUF, when vLLM is installed and can load it; otherwise the reason.
 On a machine without CUDA every CUDA cell says so and the CPU column is still measured.
@@ -18,7 +18,6 @@ Each row has its own time budget; the whole run stays within 8 minutes.
 """
 
 import argparse
-import importlib
 import os
 import sys
 import time
@@ -27,8 +26,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-# The photo engineer's fine-tuning epoch: "module:function", called as function(device=..., images=...) → None.
-IMAGE_EPOCH_FUNCTION = "search.photo_training:image_encoder_epoch_run"
 
 
 def cuda_available() -> bool:
@@ -113,14 +110,15 @@ def two_tower_epoch(*, device: str, users: int) -> str:
 
 
 def image_encoder_epoch(*, device: str, count: int) -> str:
-    module_name, _, function_name = IMAGE_EPOCH_FUNCTION.partition(":")
+    from search.image_training import image_tower_epoch_time
+
     try:
-        function = getattr(importlib.import_module(module_name), function_name)
-    except (ImportError, AttributeError):
-        return f"not available in this build ({IMAGE_EPOCH_FUNCTION} is missing)"
-    started = time.perf_counter()
-    function(device=device, images=count)
-    return f"{time.perf_counter() - started:.1f} s/epoch"
+        measured = image_tower_epoch_time(device=device, limit=count)
+    except Exception as error:  # noqa: BLE001 - the row reports why (an empty catalog: run make setup first)
+        return f"not measured: {error}"
+    if not measured["pictures"]:
+        return "not measured: the catalog has no pictures (run make setup first)"
+    return f"{measured['seconds']:.1f} s/epoch ({measured['pictures']:,} pictures)"
 
 
 def vllm_summaries(*, count: int) -> str:
