@@ -66,9 +66,7 @@ CHARGER = F("charger", -1, "The charger stopped working.", "Charger died fast.",
 WHEELS = F("wheels", 1, "The wheels roll smoothly.", "Smooth wheels.", "Great wheels, glide easily.")
 BLADE = F("blade", 1, "The blade is very sharp.", "Sharp blade, cuts cleanly.", "Excellent blade.")
 CUSHION = F("cushion", 1, "The cushion is comfortable.", "Comfortable cushion.", "Cushion feels great to sit on.")
-SHEER = F(
-    "sheer", -1, "The fabric is sheer and see-through.", "Too sheer to wear alone.", "Sheer, you can see through it."
-)
+SHEER = F("sheer", -1, "It is sheer and see-through.", "Too sheer to wear alone.", "Sheer, you can see through it.")
 BUTTONS = F("buttons", -1, "The buttons fell off.", "Buttons came loose after one wash.", "Cheap buttons.")
 INSTRUCTIONS = F("instructions", -1, "The instructions are confusing.", "Useless instructions.", "Bad instructions.")
 GRIP = F("grip", 1, "The grip is excellent.", "Great grip in the rain.", "Grip feels secure.")
