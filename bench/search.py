@@ -29,7 +29,7 @@ def measure(*, rounds: int) -> dict:
     django.setup()
     from django.core.management import call_command
 
-    from search.evaluation import evaluation_queries
+    from search.text_evaluation import evaluation_queries
     from search.selectors import product_search
     from shop.models import Product
 

@@ -1,6 +1,5 @@
-"""The catalog's own words: spelling correction for the lexical leg and "did you mean"."""
+"""The catalog's own words, brands and sizes (cached): what spelling and the query parser check against."""
 
-import difflib
 import re
 
 from django.core.cache import cache
@@ -9,6 +8,7 @@ from shop.models import Category, Product
 
 VOCABULARY_CACHE_KEY = "search:vocabulary:v1"
 BRANDS_CACHE_KEY = "search:brands:v1"
+SIZES_CACHE_KEY = "search:sizes:v1"
 WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 
 
@@ -30,20 +30,10 @@ def catalog_brands() -> frozenset[str]:
     return brands
 
 
-def spelling_correct(*, text: str) -> str | None:
-    """The text with unknown words replaced by the closest catalog word, or None when nothing changed."""
-    vocabulary = catalog_vocabulary()
-    changed = False
-    words = []
-    for word in text.split():
-        lowered = word.lower().strip(",.!?")
-        if len(lowered) >= 4 and lowered.isalpha() and lowered not in vocabulary:
-            # A typo rarely changes the first letter or the length by more than two.
-            near = [w for w in vocabulary if w[0] == lowered[0] and abs(len(w) - len(lowered)) <= 2]
-            match = difflib.get_close_matches(lowered, near, n=1, cutoff=0.8)
-            if match:
-                words.append(match[0])
-                changed = True
-                continue
-        words.append(word)
-    return " ".join(words) if changed else None
+def catalog_sizes() -> frozenset[str]:
+    """The sizes the catalog sells ("3-person", "4-5Y", "size 5"): a size read from a query must be one of them."""
+    sizes = cache.get(SIZES_CACHE_KEY)
+    if sizes is None:
+        sizes = frozenset(Product.objects.exclude(size="").values_list("size", flat=True).distinct())
+        cache.set(SIZES_CACHE_KEY, sizes, timeout=60 * 30)
+    return sizes
