@@ -14,6 +14,7 @@ import numpy as np
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 
 from ml.degraded import degradation_record
 from ml.encoders import (
@@ -33,6 +34,7 @@ STOP_WORDS = frozenset(
     "a an and are as at be but by for from has have i in is it its my of on or so that the their this to was with you your".split()
 )
 RRF_K = 60
+REVIEW_WEIGHT = 0.2
 
 
 def query_terms(*, text: str) -> list[str]:
@@ -91,9 +93,11 @@ def lexical_rank(
     sku = list(base.filter(sku=phrase.upper()).values_list("pk", flat=True)[:1])
     rows = [(pk, 2, 1.0) for pk in sku]
     partial = min(len(groups[0].split()), len(content)) / len(content)
+    # Shoppers' review words count too, at a fifth of the catalog text's rank (see search.review_text).
+    with_every = Q(search_document=every_word) | Q(review_text__document=every_word)
     tiers = (
-        (Q(search_document=every_word), every_word, 1.0),
-        (Q(search_document=any_word) & ~Q(search_document=every_word), any_word, partial),
+        (with_every, every_word, 1.0),
+        ((Q(search_document=any_word) | Q(review_text__document=any_word)) & ~with_every, any_word, partial),
     )
     for matches, query, coverage in tiers:
         if len(rows) >= limit:
@@ -101,7 +105,11 @@ def lexical_rank(
         ranked = (
             base.filter(matches)
             .exclude(pk__in=[pk for pk, _, _ in rows])
-            .annotate(exactness=exactness, rank=SearchRank(F("search_document"), query))
+            .annotate(
+                exactness=exactness,
+                rank=SearchRank(F("search_document"), query)
+                + REVIEW_WEIGHT * Coalesce(SearchRank(F("review_text__document"), query), Value(0.0)),
+            )
             .order_by("-exactness", "-rank", "pk")
             .values_list("pk", "exactness")[: limit - len(rows)]
         )

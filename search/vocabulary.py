@@ -4,9 +4,10 @@ import re
 
 from django.core.cache import cache
 
+from search.models import ProductReviewText
 from shop.models import Category, Product
 
-VOCABULARY_CACHE_KEY = "search:vocabulary:v1"
+VOCABULARY_CACHE_KEY = "search:vocabulary:v2"
 BRANDS_CACHE_KEY = "search:brands:v1"
 SIZES_CACHE_KEY = "search:sizes:v1"
 WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
@@ -17,6 +18,8 @@ def catalog_vocabulary() -> frozenset[str]:
     if words is None:
         texts = list(Product.objects.filter(is_active=True).values_list("title", flat=True).distinct())
         texts += list(Category.objects.values_list("name", flat=True))
+        # Shoppers' review words are words too: "cardi" is not a typo of "card".
+        texts += list(ProductReviewText.objects.values_list("phrases", flat=True))
         words = frozenset(word.lower() for text in texts for word in WORD.findall(text))
         cache.set(VOCABULARY_CACHE_KEY, words, timeout=60 * 30)
     return words
