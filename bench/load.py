@@ -463,7 +463,7 @@ def shoppers_prepare(*, count: int) -> list[str]:
 
 
 def catalog_sample(*, seed: int) -> dict:
-    from search.evaluation import evaluation_queries
+    from search.text_evaluation import evaluation_queries
     from shop.models import Category, Product, ProductVariant
 
     active = Product.objects.filter(is_active=True)

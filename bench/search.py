@@ -29,8 +29,8 @@ def measure(*, rounds: int) -> dict:
     django.setup()
     from django.core.management import call_command
 
-    from search.evaluation import evaluation_queries
     from search.selectors import product_search
+    from search.text_evaluation import evaluation_queries
     from shop.models import Product
 
     size = int(os.environ["BENCH_SIZE"])

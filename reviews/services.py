@@ -6,8 +6,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, Q, QuerySet
 
+from ml.tasks import task_enqueue_on_commit
 from reviews.models import Review, ReviewVote
 from reviews.summaries import summary_mark_stale
+from search.tasks import products_embed_task
 from shop.models import Interaction, Product
 from shop.services import interaction_record
 
@@ -68,6 +70,9 @@ def review_change_propagate(*, product_ids: Iterable[int]) -> None:
     product_ratings_refresh(product_ids=ids)
     for product_id in ids:
         summary_mark_stale(product_id=product_id)
+    task_enqueue_on_commit(
+        task=products_embed_task, catch_up="`manage.py embed_products` refreshes review words", args=[ids]
+    )
 
 
 @transaction.atomic

@@ -69,7 +69,9 @@ class _SearchFiltersSerializer(serializers.Serializer):
     brand = serializers.CharField(required=False, allow_blank=True, validators=[MaxLengthValidator(80)])
     min_price = _price_field()
     max_price = _price_field()
-    min_rating = serializers.IntegerField(required=False, min_value=1, max_value=5, error_messages=WHOLE_NUMBER)
+    min_rating = serializers.DecimalField(
+        required=False, min_value=Decimal("0.5"), max_value=Decimal("5"), max_digits=2, decimal_places=1
+    )
     in_stock = _CheckboxField(required=False)
     age_group = serializers.ChoiceField(
         choices=Product.AgeGroup.choices, required=False, allow_blank=True, error_messages=CHOICE
@@ -124,6 +126,8 @@ def _page_body(*, request: Request, result: SearchResult) -> dict:
         "query": result.query,
         "ranked_text": result.corrected or result.text,
         "corrected": result.corrected,
+        "did_you_mean": result.did_you_mean,
+        "excluded": result.exclusions,
         "filters": _filters_json(result.filters),
         "filters_from_query": _filters_json(result.parsed_filters),
         "suggestions": result.suggestions,
@@ -174,6 +178,12 @@ class SearchAPIView(APIView):
             help_text="The text that was ranked: the query, or its spelling correction."
         )
         corrected = serializers.CharField(allow_null=True)
+        did_you_mean = serializers.CharField(
+            allow_null=True, help_text="A spelling guess that was not searched (the query was searched as typed)."
+        )
+        excluded = serializers.DictField(
+            help_text='Colours and materials left out ("not red"), {"colour": [...], "material": [...]}.'
+        )
         filters = serializers.DictField(help_text="Every filter applied, from the fields or read from the query.")
         filters_from_query = serializers.DictField(help_text='The filters read from the query text ("under $50").')
         suggestions = serializers.ListField(child=serializers.CharField())

@@ -4,6 +4,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
 from PIL import Image, UnidentifiedImageError
 
@@ -15,7 +16,10 @@ from search.image_encoders import (
     live_image_encoder_status,
     live_image_vector_field,
 )
+from search.review_text import review_texts_refresh
 from shop.models import TEXT_VECTOR_DIMENSIONS, Product
+
+REVIEW_WORDS_EMBEDDED = 15
 
 
 @dataclass
@@ -27,7 +31,7 @@ class EmbedReport:
 
 
 def product_embedding_text(*, product: Product) -> str:
-    """What the text vector describes: title, category, brand, typed attributes, description."""
+    """What the text vector describes: title, category, brand, typed attributes, description, review words."""
     attributes = ", ".join(
         f"{label} {value}"
         for label, value in (
@@ -38,7 +42,13 @@ def product_embedding_text(*, product: Product) -> str:
         )
         if value
     )
-    return f"{product.title}. {product.category_names}. Brand {product.brand}. {attributes}. {product.description}"
+    text = f"{product.title}. {product.category_names}. Brand {product.brand}. {attributes}. {product.description}"
+    try:
+        phrases = product.review_text.phrases
+    except ObjectDoesNotExist:
+        return text
+    # Shoppers' own words ("cardi", "jammies") make the vector findable by how shoppers describe it.
+    return f"{text} Shoppers say: {', '.join(phrases.split()[:REVIEW_WORDS_EMBEDDED])}."
 
 
 def product_text_hash(*, product: Product) -> str:
@@ -96,7 +106,9 @@ def products_embed(
         )
 
     for start in range(0, len(ids), batch_size):
-        products = list(Product.objects.filter(pk__in=ids[start : start + batch_size]).order_by("pk"))
+        batch = ids[start : start + batch_size]
+        review_texts_refresh(product_ids=batch)
+        products = list(Product.objects.filter(pk__in=batch).select_related("review_text").order_by("pk"))
         text_todo, image_todo, images = [], [], []
         for product in products:
             text_hash = product_text_hash(product=product)

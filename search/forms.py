@@ -24,10 +24,13 @@ class SearchForm(forms.Form):
     brand = forms.CharField(required=False, max_length=80)
     min_price = forms.DecimalField(required=False, min_value=Decimal("0"), max_digits=10, decimal_places=2)
     max_price = forms.DecimalField(required=False, min_value=Decimal("0"), max_digits=10, decimal_places=2)
-    min_rating = forms.IntegerField(required=False, min_value=1, max_value=5)
+    # Half stars count: "3.5 stars and up" is a filter the shopper can set and remove.
+    min_rating = forms.DecimalField(required=False, min_value=Decimal("0.5"), max_value=Decimal("5"), decimal_places=1)
     in_stock = forms.BooleanField(required=False)
     age_group = forms.ChoiceField(required=False, choices=[("", "Any age"), *Product.AgeGroup.choices])
     colour = forms.ChoiceField(required=False, choices=[("", "Any colour"), *Product.Colour.choices])
+    not_colour = forms.CharField(required=False, max_length=200, help_text="Comma-separated colours to leave out.")
+    not_material = forms.CharField(required=False, max_length=200, help_text="Comma-separated materials to leave out.")
     sort = forms.ChoiceField(required=False, choices=SORTS)
     page = forms.IntegerField(required=False, min_value=1, max_value=10_000)
     parse = forms.CharField(
@@ -50,6 +53,16 @@ class SearchForm(forms.Form):
             raise ValidationError(f"There is no category “{slug}”.")
         return category
 
+    def clean_not_colour(self) -> list[str]:
+        values = [value.strip().lower() for value in self.cleaned_data["not_colour"].split(",") if value.strip()]
+        unknown = sorted(set(values) - set(Product.Colour.values))
+        if unknown:
+            raise ValidationError(f"Unknown colour: {', '.join(unknown)}.")
+        return values
+
+    def clean_not_material(self) -> list[str]:
+        return [value.strip().lower() for value in self.cleaned_data["not_material"].split(",") if value.strip()]
+
     def clean(self) -> dict:
         data = super().clean()
         low, high = data.get("min_price"), data.get("max_price")
@@ -70,7 +83,13 @@ class SearchForm(forms.Form):
             "sort": data.get("sort") or "relevance",
             "page_number": data.get("page") or 1,
             "parse": self.parse_query,
+            "exclusions": self.exclusions(),
         }
+
+    def exclusions(self) -> dict:
+        """Colours and materials the shopper left out with chips (removable, never filters)."""
+        data = self.cleaned_data
+        return {name: data.get(f"not_{name}") for name in ("colour", "material") if data.get(f"not_{name}")}
 
     def explicit_filters(self) -> dict:
         """The filters the shopper set with controls (not from the query text), without empty ones."""

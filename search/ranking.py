@@ -10,9 +10,11 @@ import re
 from functools import reduce
 from operator import or_
 
+import numpy as np
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 
 from ml.degraded import degradation_record
 from ml.encoders import (
@@ -31,6 +33,7 @@ STOP_WORDS = frozenset(
     "a an and are as at be but by for from has have i in is it its my of on or so that the their this to was with you your".split()
 )
 RRF_K = 60
+REVIEW_WEIGHT = 0.2
 
 
 def query_terms(*, text: str) -> list[str]:
@@ -45,15 +48,29 @@ def exclusions_apply(*, base: QuerySet, text: str) -> QuerySet:
     return base
 
 
-def lexical_rank(*, base: QuerySet, text: str, limit: int) -> list[tuple[int, int]]:
-    """(pk, exactness) in lexical order: SKU, exact then prefix title, then every word, then any word, by rank.
+def words_excluded_q(*, words: list[str]) -> Q:
+    """Documents holding any of these negated words or phrases ("no batteries", "not over-ear")."""
+    condition = Q(pk__in=[])
+    for phrase in words[:MAX_TERMS]:
+        condition |= Q(search_document=SearchQuery(phrase, search_type="phrase", config="english"))
+    return condition
+
+
+def lexical_rank(
+    *, base: QuerySet, text: str, limit: int, excluded_words: tuple[str, ...] = ()
+) -> list[tuple[int, int, float]]:
+    """(pk, exactness, coverage) in lexical order: SKU, exact then prefix title, then every word, then some, by rank.
 
     Documents holding every word are ranked first and alone; documents holding only some
-    are ranked only when the first set leaves room, so common words stay cheap.
+    are ranked only when the first set leaves room, so common words stay cheap. Coverage is
+    the share of the query's content words a tier's documents hold: fusion weighs lexical
+    evidence by it, so a stray word ("for the car") cannot outvote the whole query's meaning.
     """
     terms = query_terms(text=text)
     if not terms:
         return []
+    if excluded_words:
+        base = base.exclude(words_excluded_q(words=list(excluded_words)))
     # websearch syntax: every word, "quoted phrases", OR, and -exclusions, as shoppers type them.
     every_word = SearchQuery(text, search_type="websearch", config="english")
     # Below the documents with every word come those with some: with three words or more,
@@ -73,34 +90,47 @@ def lexical_rank(*, base: QuerySet, text: str, limit: int) -> list[tuple[int, in
         output_field=IntegerField(),
     )
     sku = list(base.filter(sku=phrase.upper()).values_list("pk", flat=True)[:1])
-    rows = [(pk, 2) for pk in sku]
+    rows = [(pk, 2, 1.0) for pk in sku]
+    partial = min(len(groups[0].split()), len(content)) / len(content)
+    # Shoppers' review words count too, at a fifth of the catalog text's rank (see search.review_text).
+    with_every = Q(search_document=every_word) | Q(review_text__document=every_word)
     tiers = (
-        (Q(search_document=every_word), every_word),
-        (Q(search_document=any_word) & ~Q(search_document=every_word), any_word),
+        (with_every, every_word, 1.0),
+        ((Q(search_document=any_word) | Q(review_text__document=any_word)) & ~with_every, any_word, partial),
     )
-    for matches, query in tiers:
+    for matches, query, coverage in tiers:
         if len(rows) >= limit:
             break
         ranked = (
             base.filter(matches)
-            .exclude(pk__in=[pk for pk, _ in rows])
-            .annotate(exactness=exactness, rank=SearchRank(F("search_document"), query))
+            .exclude(pk__in=[pk for pk, _, _ in rows])
+            .annotate(
+                exactness=exactness,
+                rank=SearchRank(F("search_document"), query)
+                + REVIEW_WEIGHT * Coalesce(SearchRank(F("review_text__document"), query), Value(0.0)),
+            )
             .order_by("-exactness", "-rank", "pk")
             .values_list("pk", "exactness")[: limit - len(rows)]
         )
-        rows += list(ranked)
+        rows += [(pk, exact, coverage) for pk, exact in ranked]
     return rows
 
 
-def semantic_rank(*, base: QuerySet, text: str, limit: int, filtered: bool) -> list[tuple[int, float]]:
-    """(pk, similarity) of the products nearest in meaning, above the configured similarity floor.
+def query_vector(*, text: str) -> np.ndarray | None:
+    """The query's text vector; None without a text encoder."""
+    encoder = text_encoder_available_get()
+    if encoder is None:
+        return None
+    return encoder.encode([" ".join(query_terms(text=text))], queries=True)[0]
+
+
+def semantic_rank(*, base: QuerySet, vector: np.ndarray | None, limit: int, filtered: bool) -> list[tuple[int, float]]:
+    """(pk, similarity) of the products nearest in meaning; no similarity floor, the fusion decides.
 
     Empty without a text encoder: the search then ranks by its words alone (reported as degraded).
     """
-    encoder = text_encoder_available_get()
-    if encoder is None:
+    if vector is None:
         return []
-    vector = encoder.encode([" ".join(query_terms(text=text))], queries=True)[0]
     rows = vector_nearest(
         queryset=base.filter(text_encoder=text_encoder_name()),
         field="text_embedding",
@@ -109,8 +139,7 @@ def semantic_rank(*, base: QuerySet, text: str, limit: int, filtered: bool) -> l
         filtered=filtered,
         at_least=settings.SEARCH["PAGE_SIZE"],
     )
-    floor = settings.SEARCH["SEMANTIC_MIN_SIMILARITY"]
-    return [(pk, 1 - distance) for pk, distance in rows if 1 - distance >= floor]
+    return [(pk, 1 - distance) for pk, distance in rows]
 
 
 def text_encoder_available_get() -> TextEncoder | None:
@@ -149,13 +178,22 @@ def picture_rank(*, base: QuerySet, text: str, limit: int, filtered: bool) -> li
     return [(pk, 1 - distance) for pk, distance in rows]
 
 
-def rankings_fuse(*, rankings: dict[str, list[int]], weights: dict[str, float]) -> list[tuple[int, float]]:
-    """Weighted reciprocal-rank fusion: each ranking adds weight / (60 + rank) to a product."""
+def rankings_fuse(
+    *,
+    rankings: dict[str, list[int]],
+    weights: dict[str, float],
+    factors: dict[str, dict[int, float]] | None = None,
+) -> list[tuple[int, float]]:
+    """Weighted reciprocal-rank fusion: each ranking adds weight × factor / (60 + rank) to a product.
+
+    `factors` scale one ranking's evidence per product (lexical: the share of the query it explains).
+    """
     scores: dict[int, float] = {}
     for name, ranked in rankings.items():
         weight = weights.get(name, 0.0)
         if weight <= 0:
             continue
+        scale = (factors or {}).get(name, {})
         for rank, pk in enumerate(ranked, start=1):
-            scores[pk] = scores.get(pk, 0.0) + weight / (RRF_K + rank)
+            scores[pk] = scores.get(pk, 0.0) + weight * scale.get(pk, 1.0) / (RRF_K + rank)
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import numpy as np
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet
@@ -14,15 +15,19 @@ from search.facets import facets_count, facets_of
 from search.image_encoders import image_vector_field, live_image_encoder_get
 from search.parsing import query_parse
 from search.ranking import (
+    RRF_K,
     exclusions_apply,
     lexical_rank,
     picture_rank,
     query_terms,
+    query_vector,
     rankings_fuse,
     semantic_rank,
     text_encoder_available_get,
+    words_excluded_q,
 )
-from search.vocabulary import catalog_brands, spelling_correct
+from search.spelling import Spelling, spelling_check
+from search.vocabulary import catalog_brands, catalog_sizes
 from shop.models import Category, Product
 from shop.selectors import products_filter
 
@@ -32,6 +37,8 @@ SIGNAL_LABELS = {
     "picture": "Looks like it",
     "photo": "Looks like your photo",
 }
+# The query's category intent boosts the products of its nearest leaf categories (see rankings_combine).
+CATEGORY_INTENT_TOP = 3
 ORDERINGS = {
     "price": ("price", "pk"),
     "-price": ("-price", "pk"),
@@ -63,6 +70,8 @@ class SearchResult:
     terms: list[str]
     corrected: str | None = None
     suggestions: list[str] = field(default_factory=list)
+    exclusions: dict = field(default_factory=dict)
+    did_you_mean: str | None = None
 
     @property
     def total(self) -> int:
@@ -88,18 +97,29 @@ def _ordered_page(
 
 def category_suggestions(*, text: str, limit: int = 3) -> list[Category]:
     """Leaf categories closest in meaning to a query that found nothing; none without a text encoder."""
+    if not text:
+        return []
+    vector = query_vector(text=text)
+    if vector is None:
+        return []
+    categories, vectors = category_vectors()
+    if not categories:
+        return []
+    scores = vectors @ vector
+    return [categories[i] for i in scores.argsort()[::-1][:limit]]
+
+
+def category_vectors() -> tuple[list[Category], np.ndarray]:
+    """The leaf categories and the text vectors of their names (with their parents'), loaded once per process."""
     categories = list(Category.objects.filter(children__isnull=True).select_related("parent__parent"))
-    if not categories or not text:
-        return []
     encoder = text_encoder_available_get()
-    if encoder is None:
-        return []
+    if not categories or encoder is None:
+        return [], np.zeros((0, 0))
     names = tuple(category.names_path for category in categories)
     vectors = loaded_get(
         key="search.category_vectors", version=(encoder.name, names), load=lambda: encoder.encode(list(names))
     )
-    scores = vectors @ encoder.encode([text], queries=True)[0]
-    return [categories[i] for i in scores.argsort()[::-1][:limit]]
+    return categories, vectors
 
 
 @dataclass
@@ -111,64 +131,144 @@ class PreparedQuery:
     """Explicit filters over those read from the query."""
     base: QuerySet
     corrected: str | None
+    exclusions: dict = field(default_factory=dict)
+    """Colours and materials the shopper excluded ("not red"): {"colour": [...], "material": [...]}."""
+    excluded_words: tuple[str, ...] = ()
+    size: str = ""
+    suggestion: str | None = None
+    """An unconfident spelling correction, offered as "did you mean"; the words were searched as typed."""
 
     @property
     def ranked_text(self) -> str:
         return self.corrected or self.text
 
 
-def query_prepare(*, query: str, filters: dict | None = None, parse: bool = True) -> PreparedQuery:
-    parsed = query_parse(query=query, brands=catalog_brands()) if parse else None
+def exclusions_filter(*, base: QuerySet, exclusions: dict) -> QuerySet:
+    """Negated colours and materials leave the results (they are never turned into filters)."""
+    if colours := exclusions.get("colour"):
+        base = base.exclude(colour__in=colours)
+    if materials := exclusions.get("material"):
+        base = base.exclude(material__in=materials)
+    return base
+
+
+def query_prepare(
+    *, query: str, filters: dict | None = None, exclusions: dict | None = None, parse: bool = True
+) -> PreparedQuery:
+    parsed = query_parse(query=query, brands=catalog_brands(), sizes=catalog_sizes()) if parse else None
     text = parsed.text if parsed else query.strip()
     parsed_filters = {k: v for k, v in (parsed.filters if parsed else {}).items() if k not in (filters or {})}
     effective = {**parsed_filters, **(filters or {})}
+    excluded = {
+        name: sorted({*(parsed.exclusions.get(name, []) if parsed else []), *(exclusions or {}).get(name, [])})
+        for name in ("colour", "material")
+    }
+    excluded = {name: values for name, values in excluded.items() if values}
     base = products_filter(products=Product.objects.filter(is_active=True), filters=effective)
+    spelling = spelling_check(text=text) if text else Spelling()
     return PreparedQuery(
         text=text,
         parsed_filters=parsed_filters,
         filters=effective,
-        base=exclusions_apply(base=base, text=text),
-        corrected=spelling_correct(text=text) if text else None,
+        base=exclusions_filter(base=exclusions_apply(base=base, text=text), exclusions=excluded),
+        corrected=spelling.corrected,
+        exclusions=excluded,
+        excluded_words=tuple(parsed.excluded_words) if parsed else (),
+        size=parsed.size if parsed else "",
+        suggestion=spelling.suggestion,
     )
 
 
 @dataclass
 class Rankings:
-    """Each signal's ranked product ids, and the lexical exactness (2 exact, 1 prefix) of title or SKU matches."""
+    """Each signal's ranked product ids, the lexical exactness (2 exact, 1 prefix) of title or SKU matches,
+    each lexical match's coverage of the query, and the products boosted by the query's category intent
+    (value: the category's rank, 1 = nearest) and size."""
 
     by_signal: dict[str, list[int]]
     exact: dict[int, int]
+    coverage: dict[int, float] = field(default_factory=dict)
+    category_rank: dict[int, int] = field(default_factory=dict)
+    sized: frozenset[int] = frozenset()
 
 
-def search_rankings(*, base: QuerySet, text: str, filtered: bool, signals: tuple[str, ...]) -> Rankings:
+def category_intent(*, vector: np.ndarray | None, limit: int = CATEGORY_INTENT_TOP) -> list[int]:
+    """Ids of the leaf categories nearest in meaning to the query, nearest first; none without an encoder."""
+    if vector is None:
+        return []
+    categories, vectors = category_vectors()
+    if not categories:
+        return []
+    scores = vectors @ vector
+    return [categories[i].pk for i in scores.argsort()[::-1][:limit]]
+
+
+def search_rankings(*, prepared: PreparedQuery, signals: tuple[str, ...]) -> Rankings:
+    base, text, filtered = prepared.base, prepared.ranked_text, bool(prepared.filters)
     limit, vector_limit = settings.SEARCH["CANDIDATES"], settings.SEARCH["VECTOR_CANDIDATES"]
     by_signal: dict[str, list[int]] = {}
-    lexical = lexical_rank(base=base, text=text, limit=limit) if "lexical" in signals else []
+    lexical = (
+        lexical_rank(base=base, text=text, limit=limit, excluded_words=prepared.excluded_words)
+        if "lexical" in signals
+        else []
+    )
     if "lexical" in signals:
-        by_signal["lexical"] = [pk for pk, _ in lexical]
+        by_signal["lexical"] = [pk for pk, _, _ in lexical]
+    vector = query_vector(text=text) if "semantic" in signals else None
     if "semantic" in signals:
-        by_signal["semantic"] = [
-            pk for pk, _ in semantic_rank(base=base, text=text, limit=vector_limit, filtered=filtered)
-        ]
+        semantic = [pk for pk, _ in semantic_rank(base=base, vector=vector, limit=vector_limit, filtered=filtered)]
+        if prepared.excluded_words and semantic:
+            # A negated word lowers the products that hold it ("no batteries"); it does not remove them.
+            holding = set(
+                base.filter(pk__in=semantic)
+                .filter(words_excluded_q(words=list(prepared.excluded_words)))
+                .values_list("pk", flat=True)
+            )
+            semantic = [pk for pk in semantic if pk not in holding] + [pk for pk in semantic if pk in holding]
+        by_signal["semantic"] = semantic
     if "picture" in signals:
         by_signal["picture"] = [
             pk for pk, _ in picture_rank(base=base, text=text, limit=vector_limit, filtered=filtered)
         ]
-    return Rankings(by_signal=by_signal, exact={pk: exactness for pk, exactness in lexical if exactness})
+    candidates = {pk for ids in by_signal.values() for pk in ids}
+    intent = {category: rank for rank, category in enumerate(category_intent(vector=vector), start=1)}
+    category_rank, sized = {}, set()
+    if candidates and (intent or prepared.size):
+        for pk, category_id, size in Product.objects.filter(pk__in=candidates).values_list("pk", "category_id", "size"):
+            if category_id in intent:
+                category_rank[pk] = intent[category_id]
+            if prepared.size and size == prepared.size:
+                sized.add(pk)
+    return Rankings(
+        by_signal=by_signal,
+        exact={pk: exactness for pk, exactness, _ in lexical if exactness},
+        coverage={pk: coverage for pk, _, coverage in lexical if coverage < 1},
+        category_rank=category_rank,
+        sized=frozenset(sized),
+    )
 
 
 def rankings_combine(*, rankings: Rankings, weights: dict[str, float]) -> list[tuple[int, float, tuple[str, ...]]]:
-    """(pk, score, signals that found it): fused order, with exact and prefix title/SKU matches first."""
-    fused = rankings_fuse(rankings=rankings.by_signal, weights=weights)
-    fused.sort(key=lambda item: -rankings.exact.get(item[0], 0))
+    """(pk, score, signals that found it): fused order, with exact and prefix title/SKU matches first and
+    products of the asked-for size next.
+
+    The category intent adds weight / (60 + the category's rank) to the products of the categories
+    nearest the query: a boost that the words and the meaning can outvote, never a filter.
+    """
+    fused = dict(rankings_fuse(rankings=rankings.by_signal, weights=weights, factors={"lexical": rankings.coverage}))
+    category_weight = weights.get("category", 0.0)
+    if category_weight > 0:
+        for pk, rank in rankings.category_rank.items():
+            if pk in fused:
+                fused[pk] += category_weight / (RRF_K + rank)
+    ordered = sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+    ordered.sort(key=lambda item: (-rankings.exact.get(item[0], 0), item[0] not in rankings.sized))
     members = {name: set(ids) for name, ids in rankings.by_signal.items()}
-    return [(pk, score, tuple(name for name in rankings.by_signal if pk in members[name])) for pk, score in fused]
+    return [(pk, score, tuple(name for name in rankings.by_signal if pk in members[name])) for pk, score in ordered]
 
 
-def search_rank(
-    *, base: QuerySet, text: str, filtered: bool, signals: tuple[str, ...]
-) -> list[tuple[int, float, tuple[str, ...]]]:
-    rankings = search_rankings(base=base, text=text, filtered=filtered, signals=signals)
+def search_rank(*, prepared: PreparedQuery, signals: tuple[str, ...]) -> list[tuple[int, float, tuple[str, ...]]]:
+    rankings = search_rankings(prepared=prepared, signals=signals)
     return rankings_combine(rankings=rankings, weights=settings.SEARCH["WEIGHTS"])
 
 
@@ -209,6 +309,8 @@ def search_result_build(
         terms=query_terms(text=prepared.ranked_text),
         corrected=prepared.corrected,
         suggestions=suggestions,
+        exclusions=prepared.exclusions,
+        did_you_mean=prepared.suggestion,
     )
 
 
@@ -221,15 +323,14 @@ def product_search(
     page_number: int = 1,
     page_size: int = settings.SEARCH["PAGE_SIZE"],
     parse: bool = True,
+    exclusions: dict | None = None,
     signals: tuple[str, ...] = ("lexical", "semantic", "picture"),
 ) -> SearchResult:
-    """Rank active products for a text query; filters written in the query are applied too."""
-    prepared = query_prepare(query=query, filters=filters, parse=parse)
+    """Rank active products for a text query; filters and exclusions written in the query are applied too."""
+    prepared = query_prepare(query=query, filters=filters, exclusions=exclusions, parse=parse)
     ranked = None
     if query_terms(text=prepared.ranked_text):
-        ranked = search_rank(
-            base=prepared.base, text=prepared.ranked_text, filtered=bool(prepared.filters), signals=signals
-        )
+        ranked = search_rank(prepared=prepared, signals=signals)
     return search_result_build(
         query=query, prepared=prepared, ranked=ranked, sort=sort, page_number=page_number, page_size=page_size
     )
@@ -271,7 +372,7 @@ def filter_chips(*, result: SearchResult) -> list[dict]:
         "brand": lambda v: v,
         "min_price": lambda v: f"Over ${_money(v)}",
         "max_price": lambda v: f"Under ${_money(v)}",
-        "min_rating": lambda v: f"{v}★ & up",
+        "min_rating": lambda v: f"{_stars(v)}★ & up",
         "in_stock": lambda v: "In stock",
         "age_group": lambda v: dict(Product.AgeGroup.choices)[v],
         "colour": lambda v: dict(Product.Colour.choices)[v],
@@ -280,14 +381,41 @@ def filter_chips(*, result: SearchResult) -> list[dict]:
     for name, value in result.filters.items():
         remaining = {k: v for k, v in result.filters.items() if k != name}
         chips.append(
-            {"name": name, "label": labels[name](value), "params": filter_params(text=result.text, filters=remaining)}
+            {
+                "name": name,
+                "label": labels[name](value),
+                "params": filter_params(text=result.text, filters=remaining, exclusions=result.exclusions),
+            }
         )
     return chips
 
 
-def filter_params(*, text: str, filters: dict) -> dict:
+def exclusion_chips(*, result: SearchResult) -> list[dict]:
+    """The excluded colours and materials ("Not red"), each with the query string that brings them back."""
+    chips = []
+    for name, values in result.exclusions.items():
+        for value in values:
+            remaining = {**result.exclusions, name: [v for v in values if v != value]}
+            chips.append(
+                {
+                    "name": name,
+                    "label": f"Not {value}",
+                    "params": filter_params(text=result.text, filters=result.filters, exclusions=remaining),
+                }
+            )
+    return chips
+
+
+def _stars(value: Decimal | int) -> str:
+    return str(int(value)) if value == int(value) else f"{value:.1f}"
+
+
+def filter_params(*, text: str, filters: dict, exclusions: dict | None = None) -> dict:
     """Query-string parameters for a search; filters travel as explicit fields, so they are not parsed again."""
     params = {"q": text, "parse": "0"}
+    for name, values in (exclusions or {}).items():
+        if values:
+            params[f"not_{name}"] = ",".join(values)
     for name, value in filters.items():
         if name == "category":
             params[name] = value.slug

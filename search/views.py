@@ -6,7 +6,7 @@ from ml.encoders import EncoderUnavailable
 from search.forms import SORTS, SearchForm
 from search.image_encoders import PHOTO_SEARCH_UNAVAILABLE, live_image_encoder_status
 from search.photos import PhotoRejected, photo_open
-from search.selectors import filter_chips, filter_params, product_image_search, product_search
+from search.selectors import exclusion_chips, filter_chips, filter_params, product_image_search, product_search
 from shop.ratelimits import rate_limit_enforce
 
 
@@ -16,8 +16,9 @@ def _context(*, form: SearchForm, result=None, error: str = "", photo: bool = Fa
     context["image_search_unavailable"] = PHOTO_SEARCH_UNAVAILABLE if live_image_encoder_status() else ""
     if result is not None:
         context["chips"] = filter_chips(result=result)
+        context["exclusion_chips"] = exclusion_chips(result=result)
         context["params"] = {
-            **filter_params(text=result.text, filters=result.filters),
+            **filter_params(text=result.text, filters=result.filters, exclusions=result.exclusions),
             "sort": form.cleaned_data.get("sort") or "",
         }
     return context

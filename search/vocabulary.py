@@ -1,14 +1,15 @@
-"""The catalog's own words: spelling correction for the lexical leg and "did you mean"."""
+"""The catalog's own words, brands and sizes (cached): what spelling and the query parser check against."""
 
-import difflib
 import re
 
 from django.core.cache import cache
 
+from search.models import ProductReviewText
 from shop.models import Category, Product
 
-VOCABULARY_CACHE_KEY = "search:vocabulary:v1"
+VOCABULARY_CACHE_KEY = "search:vocabulary:v2"
 BRANDS_CACHE_KEY = "search:brands:v1"
+SIZES_CACHE_KEY = "search:sizes:v1"
 WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 
 
@@ -17,6 +18,8 @@ def catalog_vocabulary() -> frozenset[str]:
     if words is None:
         texts = list(Product.objects.filter(is_active=True).values_list("title", flat=True).distinct())
         texts += list(Category.objects.values_list("name", flat=True))
+        # Shoppers' review words are words too: "cardi" is not a typo of "card".
+        texts += list(ProductReviewText.objects.values_list("phrases", flat=True))
         words = frozenset(word.lower() for text in texts for word in WORD.findall(text))
         cache.set(VOCABULARY_CACHE_KEY, words, timeout=60 * 30)
     return words
@@ -30,20 +33,10 @@ def catalog_brands() -> frozenset[str]:
     return brands
 
 
-def spelling_correct(*, text: str) -> str | None:
-    """The text with unknown words replaced by the closest catalog word, or None when nothing changed."""
-    vocabulary = catalog_vocabulary()
-    changed = False
-    words = []
-    for word in text.split():
-        lowered = word.lower().strip(",.!?")
-        if len(lowered) >= 4 and lowered.isalpha() and lowered not in vocabulary:
-            # A typo rarely changes the first letter or the length by more than two.
-            near = [w for w in vocabulary if w[0] == lowered[0] and abs(len(w) - len(lowered)) <= 2]
-            match = difflib.get_close_matches(lowered, near, n=1, cutoff=0.8)
-            if match:
-                words.append(match[0])
-                changed = True
-                continue
-        words.append(word)
-    return " ".join(words) if changed else None
+def catalog_sizes() -> frozenset[str]:
+    """The sizes the catalog sells ("3-person", "4-5Y", "size 5"): a size read from a query must be one of them."""
+    sizes = cache.get(SIZES_CACHE_KEY)
+    if sizes is None:
+        sizes = frozenset(Product.objects.exclude(size="").values_list("size", flat=True).distinct())
+        cache.set(SIZES_CACHE_KEY, sizes, timeout=60 * 30)
+    return sizes

@@ -341,8 +341,9 @@ SEARCH = {
         "lexical": env.float("SEARCH_WEIGHT_LEXICAL", default=0.25),
         "semantic": env.float("SEARCH_WEIGHT_SEMANTIC", default=1.0),
         "picture": env.float("SEARCH_WEIGHT_PICTURE", default=0.0),
+        # The query's category intent: a boost for the products of its nearest categories, never a filter.
+        "category": env.float("SEARCH_WEIGHT_CATEGORY", default=0.5),
     },
-    "SEMANTIC_MIN_SIMILARITY": env.float("SEARCH_SEMANTIC_MIN_SIMILARITY", default=0.3),
     "CANDIDATES": 200,
     "VECTOR_CANDIDATES": 100,
     "PAGE_SIZE": 24,

@@ -66,8 +66,15 @@ def test_embed_products_embeds_the_stale_ones():
 
 def test_evaluation_puts_hybrid_above_both_rankings(demo_catalog):
     report = json.loads(run("evaluate_search", "--json", "--photos", "5"))
-    rankings = report["rankings"]
-    assert report["queries"] >= 60
+    development = report["sets"]["development"]
+    rankings = development["rankings"]
+    assert development["queries"] >= 60
+    assert set(rankings) == {"naive", "lexical", "semantic", "hybrid", "service"}
     assert rankings["hybrid"]["ndcg@10"] > rankings["lexical"]["ndcg@10"]
     assert rankings["hybrid"]["ndcg@10"] > rankings["semantic"]["ndcg@10"]
     assert report["photo_recall@1"] is None and "weights" in report["photo_note"]
+
+
+def test_evaluation_refuses_an_unknown_set():
+    with pytest.raises(CommandError, match="invalid choice"):
+        run("evaluate_search", "--set", "everything")
