@@ -172,7 +172,7 @@ def image_tower_epoch(
         optimizer.step()
         if scheduler is not None:
             scheduler.step()
-        total, batches = total + float(loss), batches + 1
+        total, batches = total + float(loss.detach()), batches + 1
     return total / max(batches, 1)
 
 

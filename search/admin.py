@@ -73,7 +73,8 @@ class ImageEncoderRunAdmin(_RecordOnly):
     )
     fields = readonly_fields
 
-    def has_train_permission(self, request: HttpRequest) -> bool:
+    def has_train_image_permission(self, request: HttpRequest) -> bool:
+        """Starting and stopping runs: a permission of its own, as staff never add or change runs by hand."""
         return request.user.has_perm("search.run_image_training")
 
     @admin.display(description="Held-out score (R@10, P@5)")
@@ -105,7 +106,7 @@ class ImageEncoderRunAdmin(_RecordOnly):
 
     def train_view(self, request: HttpRequest):
         """The "Train now" button: the same permission as the actions, refused outright without it."""
-        if not self.has_train_permission(request):
+        if not self.has_train_image_permission(request):
             raise PermissionDenied
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
@@ -113,14 +114,14 @@ class ImageEncoderRunAdmin(_RecordOnly):
         return HttpResponseRedirect(reverse("admin:search_imageencoderrun_changelist"))
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
-        extra = {**(extra_context or {}), "can_train": self.has_train_permission(request)}
+        extra = {**(extra_context or {}), "can_train": self.has_train_image_permission(request)}
         return super().changelist_view(request, extra_context=extra)
 
-    @admin.action(description="Train again: start a new image encoder run", permissions=["train"])
+    @admin.action(description="Train again: start a new image encoder run", permissions=["train_image"])
     def train_again(self, request: HttpRequest, queryset) -> None:
         self._start(request, force_publish=any(queryset.values_list("force_publish", flat=True)))
 
-    @admin.action(description="Stop the selected runs that are in progress", permissions=["train"])
+    @admin.action(description="Stop the selected runs that are in progress", permissions=["train_image"])
     def abandon(self, request: HttpRequest, queryset) -> None:
         stopped = 0
         for run in queryset.filter(in_progress=True):

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from recommender.features import FEATURE_SCHEMA_HASH
 from recommender.models import ITEM_VECTOR_DIMENSIONS, ItemVector, ModelVersion, TrainingRun
+from search.models import ImageEncoderRun
 from shop.models import Order, OrderStatusChange
 from tests.factories import (
     CategoryFactory,
@@ -32,7 +33,11 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 # Permissions an action may declare beyond add/change/delete/view, and the model permission each checks.
-CUSTOM_PERMISSIONS = {"train": "recommender.run_training", "publish": "recommender.publish_modelversion"}
+CUSTOM_PERMISSIONS = {
+    "train": "recommender.run_training",
+    "publish": "recommender.publish_modelversion",
+    "train_image": "search.run_image_training",
+}
 STANDARD_URL_SUFFIXES = ("changelist", "add", "history", "delete", "change")
 # Rows an action may write besides those of the registered models.
 SIDE_MODELS = (OrderStatusChange, ItemVector)
@@ -77,6 +82,7 @@ def world():
     earlier_run = TrainingRun.objects.create(status="succeeded", in_progress=None, finished_at=now)
     live_run = TrainingRun.objects.create(status="succeeded", in_progress=None, finished_at=now)
     TrainingRun.objects.create(status="running", stage="train")
+    ImageEncoderRun.objects.create(status="running", stage="train")
     earlier = ModelVersion.objects.create(
         run=earlier_run,
         artifact="runs/1/model.pt",
