@@ -1,3 +1,5 @@
+import logging
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
@@ -7,6 +9,8 @@ from search.forms import SORTS, SearchForm
 from search.photos import PhotoRejected, photo_open
 from search.selectors import filter_chips, filter_params, product_image_search, product_search
 from shop.ratelimits import rate_limit_enforce
+
+logger = logging.getLogger(__name__)
 
 
 def _context(*, form: SearchForm, result=None, error: str = "", photo: bool = False) -> dict:
@@ -46,10 +50,9 @@ def image_search_page(request: HttpRequest) -> HttpResponse:
     except PhotoRejected as error:
         return render(request, "search/search.html", _context(form=form, error=str(error), photo=True), status=400)
     except EncoderUnavailable as error:
-        return render(
-            request,
-            "search/search.html",
-            _context(form=form, error=f"Photo search is unavailable: {error}", photo=True),
-            status=503,
-        )
+        # Shoppers read a plain sentence (search/_photo_unavailable.html); the reason goes to the log.
+        logger.warning("Photo search unavailable: %s", error)
+        context = _context(form=form, photo=True)
+        context["image_search_unavailable"] = context["image_search_unavailable"] or str(error)
+        return render(request, "search/search.html", context, status=503)
     return render(request, "search/search.html", _context(form=form, result=result, photo=True))

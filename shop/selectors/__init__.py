@@ -3,7 +3,7 @@ from decimal import Decimal
 from typing import TypedDict
 
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from shop.models import Category, Product
@@ -14,6 +14,7 @@ PRODUCT_SORTS = {
     "price": ("price", "id"),
     "-price": ("-price", "id"),
     "title": ("title", "id"),
+    "rating": (F("rating_average").desc(nulls_last=True), "-review_count", "id"),
 }
 
 
