@@ -1,3 +1,5 @@
+import logging
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
@@ -8,6 +10,8 @@ from search.image_encoders import PHOTO_SEARCH_UNAVAILABLE, live_image_encoder_s
 from search.photos import PhotoRejected, photo_open
 from search.selectors import exclusion_chips, filter_chips, filter_params, product_image_search, product_search
 from shop.ratelimits import rate_limit_enforce
+
+logger = logging.getLogger(__name__)
 
 
 def _context(*, form: SearchForm, result=None, error: str = "", photo: bool = False) -> dict:
@@ -48,7 +52,9 @@ def image_search_page(request: HttpRequest) -> HttpResponse:
         )
     except PhotoRejected as error:
         return render(request, "search/search.html", _context(form=form, error=str(error), photo=True), status=400)
-    except EncoderUnavailable:
+    except EncoderUnavailable as error:
+        # Shoppers read a plain sentence; what staff should do is in the log, the API's 503 and the run pages.
+        logger.warning("Photo search unavailable: %s", error)
         return render(
             request, "search/search.html", _context(form=form, error=PHOTO_SEARCH_UNAVAILABLE, photo=True), status=503
         )

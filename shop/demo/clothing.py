@@ -192,7 +192,6 @@ def clothing_items_build(*, dataset_path: Path, seed: int) -> list[ClothingItem]
                 f"The {brand} {noun.lower()} is a {(style or 'versatile')} piece from our women's "
                 f"{leaf_name.lower()} collection, in {colour}.",
                 f"Made of {material}, sized XS to XL.",
-                f"Rated {mean_rating:.1f} out of 5 by {len(reviews)} shoppers.",
                 "Machine wash cold, lay flat to dry.",
             )
         )

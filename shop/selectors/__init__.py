@@ -4,7 +4,7 @@ from typing import TypedDict
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from shop.models import Category, Product, ProductVariant
@@ -15,6 +15,7 @@ PRODUCT_SORTS = {
     "price": ("price", "id"),
     "-price": ("-price", "id"),
     "title": ("title", "id"),
+    "rating": (F("rating_average").desc(nulls_last=True), "-review_count", "id"),
 }
 
 

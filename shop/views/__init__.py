@@ -6,6 +6,9 @@ from django.shortcuts import render
 
 from recommender.selectors import user_recommendations
 from reviews.selectors import reviews_section_get
+from search.facets import facets_count
+from search.forms import SearchForm
+from search.selectors import filter_chips, filter_params
 from shop.http import visitor_session_key_get
 from shop.models import Interaction, Product
 from shop.ratelimits import client_rate_limited
@@ -32,26 +35,63 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "shop/home.html", {"page": page, "recommendations": recommendations})
 
 
+CATEGORY_SORTS = (
+    ("newest", "Newest"),
+    ("price", "Price: low to high"),
+    ("-price", "Price: high to low"),
+    ("rating", "Top rated"),
+    ("title", "Name"),
+)
+
+
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A department or category with the same filters and facet counts as search, through the one product filter."""
     category = category_get(slug=slug)
     sort = request.GET.get("sort") if request.GET.get("sort") in PRODUCT_SORTS else "newest"
-    page = Paginator(product_list(filters={"category": category}, sort=sort), PRODUCTS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    # Search's form checks the filter fields, so both pages accept and refuse the same values.
+    form = SearchForm(request.GET)
+    filters = {}
+    if form.is_valid():
+        filters = {name: value for name, value in form.explicit_filters().items() if name != "category"}
+    products = product_list(filters={**filters, "category": category}, sort=sort)
+    page = Paginator(products, PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
+    params = _listing_params(filters=filters, sort=sort)
+    chips = [
+        {**chip, "params": _listing_params(filters=_without(filters, chip["name"]), sort=sort)}
+        for chip in filter_chips(result=_Applied(filters=filters))
+    ]
     context = {
         "category": category,
         "ancestors": category_ancestors(category=category),
         "children": category_children(category_id=category.pk),
         "page": page,
         "sort": sort,
-        "sorts": [
-            ("newest", "Newest"),
-            ("price", "Price: low to high"),
-            ("-price", "Price: high to low"),
-            ("title", "Name"),
-        ],
+        "sorts": CATEGORY_SORTS,
+        "facets": facets_count(products=products),
+        "params": params,
+        "chips": chips,
+        "filter_errors": form.errors,
     }
     return render(request, "shop/category.html", context)
+
+
+class _Applied:
+    """The two attributes `filter_chips` reads from a search result; a category page has no query text."""
+
+    text = ""
+
+    def __init__(self, *, filters: dict) -> None:
+        self.filters = filters
+
+
+def _without(filters: dict, name: str) -> dict:
+    return {key: value for key, value in filters.items() if key != name}
+
+
+def _listing_params(*, filters: dict, sort: str) -> dict:
+    params = filter_params(text="", filters=filters)
+    params.pop("parse")
+    return {**params, "sort": sort if sort != "newest" else ""}
 
 
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:

@@ -36,6 +36,24 @@ def test_category_page_shows_its_subtree_paginated_and_sorted(client):
     assert dearest.index("Mug number 29") < dearest.index("Mug number 28")
 
 
+def test_category_page_filters_counts_facets_and_shows_stars(client):
+    leaf = CategoryFactory(name="Lamps")
+    ProductFactory(category=leaf, title="Brass Desk Lamp", brand="Lumen", price=Decimal(40))
+    # The rating figures as reviews.services.review_change_propagate stores them.
+    ProductFactory(
+        category=leaf, title="Paper Floor Lamp", brand="Glow", price=Decimal(90), rating_average=4.5, review_count=2
+    )
+    url = reverse("shop:category", args=[leaf.slug])
+    page = client.get(url).content.decode()
+    assert 'Lumen</a> <span class="count">1</span>' in page, "brand facet with its count"
+    assert "Rated</span> 4.5" in page, "star rating on the product card"
+    narrowed = client.get(url, {"brand": "Glow"}).content.decode()
+    assert "Paper Floor Lamp" in narrowed and "Brass Desk Lamp" not in narrowed
+    assert "1 product" in narrowed and "Glow <span" in narrowed, "the applied filter is a chip"
+    refused = client.get(url, {"min_price": "-3"})
+    assert refused.status_code == 200 and "could not be used" in refused.content.decode()
+
+
 def test_unknown_category_sort_and_page_do_not_break_the_page(client):
     leaf = CategoryFactory()
     ProductFactory(category=leaf)
