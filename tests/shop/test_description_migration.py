@@ -7,7 +7,7 @@ from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 
-migration = importlib.import_module("shop.migrations.0006_product_descriptions_without_ratings")
+migration = importlib.import_module("shop.migrations.0011_product_descriptions_without_ratings")
 
 
 def test_old_demo_descriptions_lose_their_rating_sentence_and_others_are_untouched():

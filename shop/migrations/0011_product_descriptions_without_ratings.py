@@ -19,7 +19,7 @@ def descriptions_strip_ratings(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("shop", "0005_customer_public_name")]
+    dependencies = [("shop", "0010_order_guest_checkout")]
 
     # The removed sentence was derived data; going back leaves descriptions as they are.
     operations = [migrations.RunPython(descriptions_strip_ratings, migrations.RunPython.noop)]
