@@ -1,19 +1,29 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from ml.admin import QueueNoticeMixin
 from ml.tasks import task_enqueue
-from recommender.models import ItemVector, ModelVersion, TrainingRun
+from recommender.experiments import (
+    ExperimentRefused,
+    Rate,
+    experiment_figures,
+    experiment_promote,
+    experiment_start,
+    experiment_stop,
+)
+from recommender.models import Experiment, ItemVector, ModelVersion, TrainingRun
 from recommender.pipeline import STAGES, TrainingInProgress, training_run_start
 from recommender.registry import ModelUnavailable
 from recommender.services import model_version_activate, model_version_rollback, training_run_abandon
 
 LOSS_CHART_WIDTH, LOSS_CHART_HEIGHT, LOSS_CHART_MARGIN = 480, 200, 36
-METRIC_ORDER = ("two-tower", "live", "als (implicit)", "popularity")
+METRIC_ORDER = ("two-tower", "live", "ease", "als (implicit)", "popularity")
 
 
 def loss_chart(*, losses: list[float]) -> dict | None:
@@ -64,6 +74,8 @@ def _metric_rows(metrics: dict) -> list[dict]:
             "precision": metrics[name].get("precision@10"),
             "recall": metrics[name].get("recall@10"),
             "map": metrics[name].get("map@10"),
+            "ndcg_new": metrics[name].get("new_ndcg@10"),
+            "recall_new": metrics[name].get("new_recall@10"),
             "version": metrics[name].get("version"),
         }
         for name in names
@@ -202,7 +214,7 @@ class TrainingRunAdmin(QueueNoticeMixin, RecordOnlyAdmin):
 @admin.register(ModelVersion)
 class ModelVersionAdmin(QueueNoticeMixin, RecordOnlyAdmin):
     list_display = ("__str__", "live", "created_at", "published_at", "ndcg", "items", "feature_schema_hash", "run_link")
-    actions = ("activate", "rollback")
+    actions = ("activate", "rollback", "ab_test_start")
     readonly_fields = (
         "run",
         "artifact",
@@ -214,8 +226,54 @@ class ModelVersionAdmin(QueueNoticeMixin, RecordOnlyAdmin):
         "items",
         "created_at",
         "published_at",
+        "ab_tests",
     )
     fields = readonly_fields
+
+    def has_experiment_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("recommender.run_experiment")
+
+    @admin.display(description="A/B tests")
+    def ab_tests(self, version: ModelVersion):
+        tests = Experiment.objects.filter(Q(candidate=version) | Q(control=version))
+        if not tests:
+            return "None"
+        return format_html_join(
+            "",
+            '<p><a href="{}">{}</a> ({})</p>{}',
+            (
+                (
+                    reverse("admin:recommender_experiment_change", args=[test.pk]),
+                    test,
+                    "running" if test.is_running else test.outcome or "ended",
+                    arm_figures_table(experiment=test),
+                )
+                for test in tests
+            ),
+        )
+
+    @admin.action(
+        description="Start an A/B test of the selected version against the live one (half the shoppers each)",
+        permissions=["experiment"],
+    )
+    def ab_test_start(self, request: HttpRequest, queryset) -> None:
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one version to test against the live one.", messages.ERROR)
+            return
+        try:
+            test = experiment_start(candidate=queryset.get(), started_by=request.user)
+        except ExperimentRefused as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        self.message_user(
+            request,
+            format_html(
+                'A/B test started: <a href="{}">{}</a>.',
+                reverse("admin:recommender_experiment_change", args=[test.pk]),
+                test,
+            ),
+            messages.SUCCESS,
+        )
 
     def has_publish_permission(self, request: HttpRequest) -> bool:
         """Putting a version live changes every shopper's recommendations: a permission of its own."""
@@ -279,3 +337,132 @@ class ModelVersionAdmin(QueueNoticeMixin, RecordOnlyAdmin):
             self.message_user(request, str(error), messages.ERROR)
             return
         self.message_user(request, f"Rolled back: {version} is live again.", messages.SUCCESS)
+
+
+def _rate_cell(rate: Rate) -> str:
+    if rate.value is None:
+        return "—"
+    low, high = rate.interval
+    return f"{rate.value:.2%} ({low:.2%}–{high:.2%})"
+
+
+def arm_figures_table(*, experiment: Experiment):
+    """Per arm: impressions, and each rate with its 95% interval."""
+    rows = format_html_join(
+        "",
+        "<tr><td>{}</td><td>v{}</td><td class='num'>{}</td><td class='num'>{}</td><td class='num'>{}</td>"
+        "<td class='num'>{}</td></tr>",
+        (
+            (
+                arm.label,
+                arm.version_id,
+                arm.impressions,
+                _rate_cell(arm.click_through),
+                _rate_cell(arm.add_to_cart),
+                _rate_cell(arm.purchase),
+            )
+            for arm in experiment_figures(experiment=experiment)
+        ),
+    )
+    return format_html(
+        "<table><thead><tr><th>Arm</th><th>Version</th><th>Impressions</th><th>Click-through (95% CI)</th>"
+        "<th>Add to cart</th><th>Purchase</th></tr></thead><tbody>{}</tbody></table>",
+        rows,
+    )
+
+
+class ExperimentStartForm(forms.ModelForm):
+    class Meta:
+        model = Experiment
+        fields = ("name", "candidate", "candidate_share")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["candidate"].queryset = ModelVersion.objects.exclude(is_live=True)
+        self.fields["name"].required = False
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if Experiment.objects.filter(is_running=True).exists():
+            raise forms.ValidationError("Another A/B test is running: stop it first.")
+        if not ModelVersion.objects.filter(is_live=True).exists():
+            raise forms.ValidationError("No model version is live: publish one before testing another against it.")
+        return cleaned
+
+
+@admin.register(Experiment)
+class ExperimentAdmin(admin.ModelAdmin):
+    """A/B tests: started from here or from a model version, decided by stopping them or promoting the candidate."""
+
+    list_display = ("__str__", "running", "candidate_share", "started_at", "ended_at", "outcome")
+    actions = ("stop", "promote")
+    readonly_fields = (
+        "control",
+        "candidate",
+        "candidate_share",
+        "started_by",
+        "started_at",
+        "ended_at",
+        "outcome",
+        "figures",
+    )
+
+    def has_experiment_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("recommender.run_experiment")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.has_experiment_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = ExperimentStartForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        return ExperimentStartForm.Meta.fields if obj is None else ("name", *self.readonly_fields)
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        return () if obj is None else ("name", *self.readonly_fields)
+
+    def save_model(self, request: HttpRequest, obj: Experiment, form, change: bool) -> None:
+        try:
+            started = experiment_start(
+                candidate=obj.candidate, candidate_share=obj.candidate_share, started_by=request.user, name=obj.name
+            )
+        except ExperimentRefused as error:
+            raise PermissionDenied(str(error)) from error
+        obj.pk = started.pk
+
+    @admin.display(description="Running", boolean=True)
+    def running(self, experiment: Experiment) -> bool:
+        return bool(experiment.is_running)
+
+    @admin.display(description="Figures per arm")
+    def figures(self, experiment: Experiment):
+        return arm_figures_table(experiment=experiment)
+
+    @admin.action(
+        description="Stop the selected A/B tests (the live version keeps serving)", permissions=["experiment"]
+    )
+    def stop(self, request: HttpRequest, queryset) -> None:
+        for experiment in queryset.filter(is_running=True):
+            experiment_stop(experiment=experiment, outcome=f"Stopped in admin by {request.user}.")
+        self.message_user(request, "Stopped; every shopper sees the live version again.")
+
+    @admin.action(description="Promote the candidate: put it live and end the test", permissions=["experiment"])
+    def promote(self, request: HttpRequest, queryset) -> None:
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one A/B test.", messages.ERROR)
+            return
+        try:
+            version = experiment_promote(experiment=queryset.get())
+        except ExperimentRefused as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        self.message_user(request, f"{version} is live.", messages.SUCCESS)

@@ -4,7 +4,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from recommender.selectors import product_similar, user_recommendations
+from recommender.experiments import impressions_log, recommendations_for_visitor
+from recommender.models import Impression
+from recommender.selectors import product_similar
 from shop.selectors import product_get
 
 
@@ -56,6 +58,10 @@ class RecommendationsAPIView(APIView):
             product = SimilarProductsAPIView.OutputSerializer.ProductSerializer()
             score = serializers.FloatField()
             reason = serializers.CharField()
+            impression_id = serializers.IntegerField(
+                allow_null=True,
+                help_text="The logged tile: open the product page with ?ri=<impression_id> so the click counts.",
+            )
 
         source = serializers.ChoiceField(choices=["model", "trending"])
         model_version = serializers.IntegerField(source="version_id", allow_null=True)
@@ -66,7 +72,9 @@ class RecommendationsAPIView(APIView):
     def get(self, request: Request) -> Response:
         query = self.FilterSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        result = user_recommendations(
-            user_id=request.user.pk if request.user.is_authenticated else None, k=query.validated_data["k"]
+        user_id = request.user.pk if request.user.is_authenticated else None
+        result, arm = recommendations_for_visitor(user_id=user_id, k=query.validated_data["k"])
+        impressions_log(
+            recommendations=result, surface=Impression.Surface.API, user_id=user_id, session_key=None, arm=arm
         )
         return Response(self.OutputSerializer(result).data)

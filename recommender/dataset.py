@@ -46,7 +46,9 @@ class EvaluationSet:
     """Item rows removed from each user's candidates (already bought / rated)."""
     relevant: list[set[int]]
     interactions: list[tuple[int, int, float]]
-    """(user, item row, weight) of the training side, for the baselines."""
+    """(user, item row, weight) of the training side, for the baselines: user `i < len(relevant)` is evaluated user
+    `i`; later users are shoppers who are not evaluated but whose history the baselines learn from, as the
+    two-tower model does."""
     vocabulary: Vocabulary | None = None
     popularity: dict[int, int] = field(default_factory=dict)
     data_start: datetime | None = None
@@ -156,19 +158,26 @@ class _HeldOutUser:
     """Item rows they bought or carted after it, less those."""
 
 
-def demo_evaluation_set(*, now: datetime | None = None, holdout_days: int = HOLDOUT_DAYS) -> EvaluationSet:
-    """The shop's own interactions: train before the last `holdout_days`, judge purchases and carts in them."""
+def demo_evaluation_set(
+    *, now: datetime | None = None, holdout_days: int = HOLDOUT_DAYS, validation: bool = False
+) -> EvaluationSet:
+    """The shop's own interactions: train before the last `holdout_days`, judge purchases and carts in them.
+
+    `validation` carves the same split out of the training side (judged on the `holdout_days` before the held-out
+    ones, trained on what came before them), for choosing settings without looking at the held-out days.
+    """
     items = item_rows_load()
     if not items:
         raise DatasetUnavailable("The shop has no products; run manage.py seed_demo first.")
     first, last = _interaction_window()
-    split = (now or last) - timedelta(days=holdout_days)
+    end = (now or last) - timedelta(days=holdout_days if validation else 0)
+    split = end - timedelta(days=holdout_days)
     if split <= first:
         raise DatasetUnavailable(
             f"All interactions fall in the last {holdout_days} days: there is nothing to train on before the held-out window."
         )
     row_of = {item.product_id: row for row, item in enumerate(items)}
-    shoppers = _shoppers_load(product_ids=row_of)
+    shoppers = _shoppers_load(product_ids=row_of, until=end if validation else None)
     vocabulary = Vocabulary.build(items=items)
     popularity = _popularity(shoppers=shoppers, split=split)
     held_out = [
@@ -189,12 +198,7 @@ def demo_evaluation_set(*, now: datetime | None = None, holdout_days: int = HOLD
         user_profile=evaluated.profile,
         seen=[user.seen for user in held_out],
         relevant=[user.relevant for user in held_out],
-        interactions=[
-            (index, row_of[event.product_id], KIND_WEIGHTS.get(event.kind, 0.0))
-            for index, user in enumerate(held_out)
-            for event in user.shopper.events
-            if event.at < split
-        ],
+        interactions=_training_interactions(held_out=held_out, shoppers=shoppers, split=split, row_of=row_of),
         vocabulary=vocabulary,
         popularity=popularity,
         data_start=first,
@@ -202,6 +206,20 @@ def demo_evaluation_set(*, now: datetime | None = None, holdout_days: int = HOLD
         user_ids=[user.shopper.user_id for user in held_out],
         user_preferred_ids=[user.shopper.preferred_category_ids for user in held_out],
     )
+
+
+def _training_interactions(
+    *, held_out: list[_HeldOutUser], shoppers: list[_Shopper], split: datetime, row_of: dict[int, int]
+) -> list[tuple[int, int, float]]:
+    """Every shopper's events before the split, the evaluated shoppers first (see `EvaluationSet.interactions`)."""
+    evaluated = {user.shopper.user_id for user in held_out}
+    ordered = [user.shopper for user in held_out] + [s for s in shoppers if s.user_id not in evaluated]
+    return [
+        (index, row_of[event.product_id], KIND_WEIGHTS.get(event.kind, 0.0))
+        for index, shopper in enumerate(ordered)
+        for event in shopper.events
+        if event.at < split
+    ]
 
 
 def _interaction_window() -> tuple[datetime, datetime]:
@@ -215,14 +233,17 @@ def _interaction_window() -> tuple[datetime, datetime]:
     return window["first"], window["last"]
 
 
-def _shoppers_load(*, product_ids: Collection[int]) -> list[_Shopper]:
-    """Every user with events on `product_ids`, in the order of their first event, with their onboarding answers."""
+def _shoppers_load(*, product_ids: Collection[int], until: datetime | None = None) -> list[_Shopper]:
+    """Every user with events on `product_ids` (before `until`), in the order of their first event, with their
+    onboarding answers."""
     from shop.models import CustomerProfile, Interaction
 
+    events = Interaction.objects.filter(user__isnull=False, product_id__in=product_ids)
+    if until is not None:
+        events = events.filter(created_at__lt=until)
     events_by_user: dict[int, list[Event]] = {}
     for user_id, product_id, kind, at in (
-        Interaction.objects.filter(user__isnull=False, product_id__in=product_ids)
-        .order_by("created_at")
+        events.order_by("created_at")
         .values_list("user_id", "product_id", "kind", "created_at")
         .iterator(chunk_size=20_000)
     ):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from scipy.sparse import csr_matrix
 
 from ml.datasets import wheel_files_extract
 from recommender.dataset import EvaluationSet
@@ -38,6 +39,10 @@ class Scores:
     precision: float = 0.0
     recall: float = 0.0
     map: float = 0.0
+    ndcg_new: float = 0.0
+    """nDCG@10 of the discovery view: items the user interacted with before the split are not candidates, and
+    only held-out positives they never interacted with count."""
+    recall_new: float = 0.0
     seconds: float = 0.0
     notes: dict = field(default_factory=dict)
 
@@ -107,10 +112,14 @@ def _decade(year: str) -> int:
 
 
 def movielens_evaluation_set(
-    *, datasets_dir: Path, history_length: int = 200, training_history: int = 50
+    *, datasets_dir: Path, history_length: int = 200, training_history: int = 50, validation: bool = False
 ) -> EvaluationSet:
     """`training_history` other ratings of the user, drawn at random, stand for the history of each training example:
-    a cheaper step and a dropout of the input; evaluation reads up to `history_length` of them."""
+    a cheaper step and a dropout of the input; evaluation reads up to `history_length` of them.
+
+    `validation` splits the training side again the same way (a quarter of each user's training ratings judged,
+    the rest trained on), for choosing settings without looking at the test side.
+    """
     inter_path, item_path = movielens_files(datasets_dir=datasets_dir)
     ratings = [line.split("\t") for line in inter_path.read_text().splitlines()[1:] if line.strip()]
     genres = {}
@@ -148,6 +157,8 @@ def movielens_evaluation_set(
         cut = int(round(0.75 * len(shuffled)))
         train_rows.append(shuffled[:cut].tolist())
         test_rows.append(set(shuffled[cut:].tolist()))
+    if validation:
+        train_rows, test_rows = _validation_rows(train_rows=train_rows)
 
     rng = np.random.default_rng(7)
     example_items, histories = [], []
@@ -192,6 +203,18 @@ def movielens_evaluation_set(
     )
 
 
+def _validation_rows(*, train_rows: list[list[int]], seed: int = 43) -> tuple[list[list[int]], list[set[int]]]:
+    generator = np.random.RandomState(seed)
+    kept, judged = [], []
+    for rated in train_rows:
+        shuffled = np.array(rated)
+        generator.shuffle(shuffled)
+        cut = int(round(0.75 * len(shuffled)))
+        kept.append(shuffled[:cut].tolist())
+        judged.append(set(shuffled[cut:].tolist()))
+    return kept, judged
+
+
 def model_scores(
     *, model: TwoTower, vocabulary: Vocabulary, popularity: dict[int, int], dataset: EvaluationSet
 ) -> Scores:
@@ -219,7 +242,7 @@ def model_scores(
         table = item_table(model=model, items=items)
         users = model.user_vectors(**{name: tensor.to(device) for name, tensor in inputs.items()}, item_table=table)
         scores = (users @ table.T).cpu().numpy()
-    return ranking_scores(top=top_k(scores=scores, seen=dataset.seen), relevant=dataset.relevant)
+    return dataset_scores(scores=scores, dataset=dataset)
 
 
 def two_tower_evaluate(
@@ -233,13 +256,51 @@ def two_tower_evaluate(
     return measured, result.losses
 
 
+def interacted_rows(*, dataset: EvaluationSet) -> list[set[int]]:
+    """Item rows each evaluated user interacted with in any way before the split."""
+    interacted: list[set[int]] = [set() for _ in dataset.relevant]
+    for user, row, _ in dataset.interactions:
+        if user < len(interacted):
+            interacted[user].add(row)
+    return interacted
+
+
+def dataset_scores(*, scores: np.ndarray, dataset: EvaluationSet) -> Scores:
+    """Judge `scores` (evaluated users × items, higher is better) on every held-out positive and on the discovery view.
+
+    The discovery view is what "Recommended for you" shows: nothing the user already interacted with is a
+    candidate, and only positives new to them count.
+    """
+    scores = scores[: len(dataset.relevant)]
+    measured = ranking_scores(top=top_k(scores=scores, seen=dataset.seen), relevant=dataset.relevant)
+    interacted = interacted_rows(dataset=dataset)
+    new = ranking_scores(
+        top=top_k(scores=scores, seen=[seen | before for seen, before in zip(dataset.seen, interacted)]),
+        relevant=[truth - before for truth, before in zip(dataset.relevant, interacted)],
+    )
+    measured.ndcg_new, measured.recall_new = new.ndcg, new.recall
+    return measured
+
+
+def interaction_matrix(*, dataset: EvaluationSet, binary: bool = False) -> csr_matrix:
+    """Users × items of the training side (every user the baselines learn from, evaluated users first)."""
+    users = [user for user, _, _ in dataset.interactions]
+    rows = [row for _, row, _ in dataset.interactions]
+    values = [1.0 if binary else max(weight, 0.1) for _, _, weight in dataset.interactions]
+    matrix = csr_matrix(
+        (values, (users, rows)), shape=(max([len(dataset.relevant) - 1, *users]) + 1, len(dataset.items))
+    )
+    if binary:
+        matrix.data[:] = 1.0  # repeated events of a pair add up when the matrix is built
+    return matrix
+
+
 def popularity_evaluate(*, dataset: EvaluationSet) -> Scores:
     started = time.perf_counter()
     counts = np.zeros(len(dataset.items))
     for _, row, _ in dataset.interactions:
         counts[row] += 1
-    scores = np.tile(counts, (len(dataset.relevant), 1))
-    measured = ranking_scores(top=top_k(scores=scores, seen=dataset.seen), relevant=dataset.relevant)
+    measured = dataset_scores(scores=np.tile(counts, (len(dataset.relevant), 1)), dataset=dataset)
     measured.seconds = time.perf_counter() - started
     return measured
 
@@ -247,23 +308,78 @@ def popularity_evaluate(*, dataset: EvaluationSet) -> Scores:
 def als_evaluate(*, dataset: EvaluationSet, factors: int = 64, iterations: int = 20) -> Scores:
     """implicit's alternating least squares on the same training side."""
     from implicit.als import AlternatingLeastSquares
-    from scipy.sparse import csr_matrix
 
     started = time.perf_counter()
-    users = [u for u, _, _ in dataset.interactions]
-    rows = [r for _, r, _ in dataset.interactions]
-    values = [max(w, 0.1) for _, _, w in dataset.interactions]
-    matrix = csr_matrix((values, (users, rows)), shape=(len(dataset.relevant), len(dataset.items)))
     model = AlternatingLeastSquares(factors=factors, iterations=iterations, regularization=0.05, random_state=7)
-    model.fit(matrix, show_progress=False)
+    model.fit(interaction_matrix(dataset=dataset), show_progress=False)
     user_factors = np.asarray(
         model.user_factors.to_numpy() if hasattr(model.user_factors, "to_numpy") else model.user_factors
     )
     item_factors = np.asarray(
         model.item_factors.to_numpy() if hasattr(model.item_factors, "to_numpy") else model.item_factors
     )
-    measured = ranking_scores(
-        top=top_k(scores=user_factors @ item_factors.T, seen=dataset.seen), relevant=dataset.relevant
-    )
+    measured = dataset_scores(scores=user_factors @ item_factors.T, dataset=dataset)
     measured.seconds = time.perf_counter() - started
+    return measured
+
+
+EASE_REGULARIZATION_GRID = (5.0, 20.0, 50.0, 100.0, 200.0, 350.0, 500.0, 1000.0, 2000.0, 5000.0)
+EASE_VALIDATION_SHARE = 0.2
+
+
+def ease_weights(*, matrix: csr_matrix, regularization: float) -> np.ndarray:
+    """EASE (Steck 2019): B = I − P·diagMat(1/diag(P)) with P = (XᵀX + λI)⁻¹, so that diag(B) = 0."""
+    gram = (matrix.T @ matrix).toarray().astype(np.float64)
+    gram[np.diag_indices_from(gram)] += regularization
+    precision = np.linalg.inv(gram)
+    weights = precision / -np.diag(precision)
+    np.fill_diagonal(weights, 0.0)
+    return weights
+
+
+def _validation_split(*, matrix: csr_matrix, share: float, seed: int) -> tuple[csr_matrix, list[set[int]]]:
+    """Each user's items with a random `share` (at least one, for users with two or more) moved to validation."""
+    rng = np.random.default_rng(seed)
+    kept = matrix.tolil(copy=True)
+    validation: list[set[int]] = []
+    for user in range(matrix.shape[0]):
+        items = matrix.indices[matrix.indptr[user] : matrix.indptr[user + 1]]
+        held = (
+            set(rng.choice(items, max(1, int(round(share * len(items)))), replace=False).tolist())
+            if len(items) > 1
+            else set()
+        )
+        for item in held:
+            kept[user, item] = 0
+        validation.append(held)
+    kept = kept.tocsr()
+    kept.eliminate_zeros()
+    return kept, validation
+
+
+def ease_regularization_choose(
+    *, matrix: csr_matrix, grid: tuple[float, ...] = EASE_REGULARIZATION_GRID, seed: int = 7
+) -> dict[float, float]:
+    """Validation nDCG@10 of each λ, on a split carved from the training side only: the test side never picks λ."""
+    kept, validation = _validation_split(matrix=matrix, share=EASE_VALIDATION_SHARE, seed=seed)
+    seen = [set(kept.indices[kept.indptr[u] : kept.indptr[u + 1]].tolist()) for u in range(kept.shape[0])]
+    return {
+        regularization: ranking_scores(
+            top=top_k(scores=kept @ ease_weights(matrix=kept, regularization=regularization), seen=seen),
+            relevant=validation,
+        ).ndcg
+        for regularization in grid
+    }
+
+
+def ease_evaluate(*, dataset: EvaluationSet, grid: tuple[float, ...] = EASE_REGULARIZATION_GRID) -> Scores:
+    """EASE on the binary training matrix, λ chosen on a validation split of the training side."""
+    started = time.perf_counter()
+    matrix = interaction_matrix(dataset=dataset, binary=True)
+    validation = ease_regularization_choose(matrix=matrix, grid=grid)
+    regularization = max(validation, key=validation.get)
+    weights = ease_weights(matrix=matrix, regularization=regularization)
+    measured = dataset_scores(scores=np.asarray(matrix[: len(dataset.relevant)] @ weights), dataset=dataset)
+    measured.seconds = time.perf_counter() - started
+    measured.notes = {"lambda": regularization, "validation_ndcg": round(validation[regularization], 4)}
     return measured

@@ -43,6 +43,10 @@ class TwoTowerConfig:
     """The user tower adds a history-side id embedding to each pooled item representation."""
     history_norm: bool = False
     """Batch-normalise the pooled history (helps with long histories of many unrelated items, as in MovieLens)."""
+    full_softmax: bool = False
+    """Score each example against the whole catalog instead of the batch's positives: affordable for a catalog of a
+    few thousand items, every item is a negative in every step, and there is no sampling to correct (logQ then
+    only acts as a popularity penalty of weight `logq_weight`)."""
     seed: int = 7
 
 
@@ -235,12 +239,7 @@ def _two_tower_train(
         for start in range(0, len(order), config.batch_size):
             batch = order[start : start + config.batch_size]
             positive = targets[batch]
-            used = torch.zeros(len(items["ids"]), dtype=torch.bool, device=device)
-            used[positive] = True
-            used[history[batch].clamp(min=0).flatten()] = True
-            needed = used.nonzero().squeeze(1)
-            table = torch.zeros(len(items["ids"]), config.dimensions, device=device)
-            table[needed] = model.item_vectors({name: tensor[needed] for name, tensor in items.items()})
+            table = _batch_item_table(model=model, items=items, positive=positive, history=history[batch])
             keep = (torch.rand(history[batch].shape, device=device) < config.history_keep).float()
             inputs = user_tensors(
                 history=history[batch],
@@ -250,17 +249,9 @@ def _two_tower_train(
                 item_ids=items["ids"],
             )
             users = model.user_vectors(**inputs, item_table=table)
-            logits = users @ table[positive].T / config.temperature - config.logq_weight * log_q[positive].unsqueeze(0)
-            # Neither the same item twice in a batch nor an item from the shopper's own history is a
-            # negative for them: pushing down what they chose teaches the tower to forget their taste.
-            duplicate = (positive.unsqueeze(0) == positive.unsqueeze(1)) & ~torch.eye(
-                len(positive), dtype=torch.bool, device=device
-            )
-            chosen = torch.zeros(len(batch), len(items["ids"]), dtype=torch.bool, device=device)
-            chosen.scatter_(1, history[batch].clamp(min=0), history[batch] >= 0)
-            chosen_before = chosen[:, positive] & (positive.unsqueeze(0) != positive.unsqueeze(1))
-            loss = F.cross_entropy(
-                logits.masked_fill(duplicate | chosen_before, -1e9), torch.arange(len(positive), device=device)
+            batch_loss = _full_softmax_loss if config.full_softmax else _in_batch_loss
+            loss = batch_loss(
+                users=users, table=table, positive=positive, history=history[batch], log_q=log_q, config=config
             )
             for optimiser in optimisers:
                 optimiser.zero_grad()
@@ -275,6 +266,65 @@ def _two_tower_train(
     result.seconds = time.perf_counter() - started
     model.eval()
     return result
+
+
+def _batch_item_table(
+    *, model: TwoTower, items: dict[str, torch.Tensor], positive: torch.Tensor, history: torch.Tensor
+) -> torch.Tensor:
+    """Item vectors a step needs: every item under a full softmax, else the batch's positives and histories."""
+    if model.config.full_softmax:
+        return model.item_vectors(items)
+    used = torch.zeros(len(items["ids"]), dtype=torch.bool, device=positive.device)
+    used[positive] = True
+    used[history.clamp(min=0).flatten()] = True
+    needed = used.nonzero().squeeze(1)
+    table = torch.zeros(len(items["ids"]), model.config.dimensions, device=positive.device)
+    table[needed] = model.item_vectors({name: tensor[needed] for name, tensor in items.items()})
+    return table
+
+
+def _history_mask(*, history: torch.Tensor, items: int) -> torch.Tensor:
+    """(examples, items): True where the item is in the example's history."""
+    chosen = torch.zeros(len(history), items, dtype=torch.bool, device=history.device)
+    chosen.scatter_(1, history.clamp(min=0), history >= 0)
+    return chosen
+
+
+def _in_batch_loss(
+    *,
+    users: torch.Tensor,
+    table: torch.Tensor,
+    positive: torch.Tensor,
+    history: torch.Tensor,
+    log_q: torch.Tensor,
+    config: TwoTowerConfig,
+) -> torch.Tensor:
+    """Sampled softmax over the batch's positives with the logQ correction."""
+    logits = users @ table[positive].T / config.temperature - config.logq_weight * log_q[positive].unsqueeze(0)
+    # Neither the same item twice in a batch nor an item from the shopper's own history is a
+    # negative for them: pushing down what they chose teaches the tower to forget their taste.
+    others = positive.unsqueeze(0) != positive.unsqueeze(1)
+    duplicate = ~others & ~torch.eye(len(positive), dtype=torch.bool, device=positive.device)
+    chosen_before = _history_mask(history=history, items=len(table))[:, positive] & others
+    return F.cross_entropy(
+        logits.masked_fill(duplicate | chosen_before, -1e9), torch.arange(len(positive), device=positive.device)
+    )
+
+
+def _full_softmax_loss(
+    *,
+    users: torch.Tensor,
+    table: torch.Tensor,
+    positive: torch.Tensor,
+    history: torch.Tensor,
+    log_q: torch.Tensor,
+    config: TwoTowerConfig,
+) -> torch.Tensor:
+    """Softmax over the whole catalog; the shopper's own history is not a negative for them."""
+    logits = users @ table.T / config.temperature - config.logq_weight * log_q.unsqueeze(0)
+    chosen = _history_mask(history=history, items=len(table))
+    chosen[torch.arange(len(positive), device=positive.device), positive] = False
+    return F.cross_entropy(logits.masked_fill(chosen, -1e9), positive)
 
 
 @torch.inference_mode()

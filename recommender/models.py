@@ -138,3 +138,77 @@ class ItemVector(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version}: product {self.product_id}"
+
+
+class Experiment(models.Model):
+    """An A/B test of recommendations: signed-in shoppers split, stably, between the live version and a candidate."""
+
+    class Arm(models.TextChoices):
+        CONTROL = "control", "Live model"
+        CANDIDATE = "candidate", "Candidate"
+
+    name = models.CharField(max_length=100)
+    control = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="+")
+    candidate = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="+")
+    candidate_share = models.FloatField(
+        default=0.5, help_text="Share of shoppers who see the candidate's picks (0.01–0.99)."
+    )
+    is_running = models.BooleanField(null=True, default=True, editable=False)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        permissions = [("run_experiment", "Can start, stop and decide A/B tests of model versions")]
+        constraints = [
+            models.UniqueConstraint(fields=["is_running"], condition=Q(is_running=True), name="one_running_experiment"),
+            models.CheckConstraint(
+                condition=Q(candidate_share__gte=0.01, candidate_share__lte=0.99), name="experiment_share_in_range"
+            ),
+            models.CheckConstraint(condition=~Q(control=models.F("candidate")), name="experiment_arms_differ"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"A/B test {self.pk}"
+
+
+class Impression(models.Model):
+    """One recommended product shown in one slot, and what the shopper did with it in the same session."""
+
+    class Surface(models.TextChoices):
+        HOME = "home", "Home page"
+        API = "api", "API"
+        SIMULATED = "simulated", "Simulated shopper"
+
+    created_at = models.DateTimeField(default=timezone.now)
+    surface = models.CharField(max_length=10, choices=Surface.choices)
+    slot = models.PositiveSmallIntegerField()
+    product = models.ForeignKey("shop.Product", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    session_key = models.CharField(max_length=40, blank=True)
+    version = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    source = models.CharField(max_length=10, help_text='"model" or "trending".')
+    experiment = models.ForeignKey(
+        Experiment, null=True, blank=True, on_delete=models.SET_NULL, related_name="impressions"
+    )
+    arm = models.CharField(max_length=10, blank=True)
+    clicked_at = models.DateTimeField(null=True, blank=True)
+    carted_at = models.DateTimeField(null=True, blank=True)
+    purchased_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["experiment", "arm"], name="impression_experiment_arm"),
+            models.Index(fields=["user", "product", "-created_at"], name="impression_user_product"),
+            models.Index(fields=["session_key", "product", "-created_at"], name="impression_session_product"),
+            models.Index(fields=["-created_at"], name="impression_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} in slot {self.slot} ({self.surface})"

@@ -17,7 +17,7 @@ from ml.artifacts import artifact_load, artifact_save
 from ml.devices import device_get
 from ml.tasks import task_enqueue
 from recommender.dataset import EvaluationSet, demo_evaluation_set, evaluation_set_pack, evaluation_set_unpack
-from recommender.evaluation import Scores, als_evaluate, model_scores, popularity_evaluate
+from recommender.evaluation import Scores, als_evaluate, ease_evaluate, model_scores, popularity_evaluate
 from recommender.features import FEATURE_SCHEMA_HASH
 from recommender.model import TwoTowerConfig, two_tower_train
 from recommender.models import TrainingRun
@@ -160,6 +160,8 @@ def _metric_row(scores: Scores) -> dict:
         "precision@10": round(scores.precision, 4),
         "recall@10": round(scores.recall, 4),
         "map@10": round(scores.map, 4),
+        "new_ndcg@10": round(scores.ndcg_new, 4),
+        "new_recall@10": round(scores.recall_new, 4),
     }
 
 
@@ -176,6 +178,7 @@ def _evaluate(*, run: TrainingRun, log: Callable[[str], None]) -> dict:
         ),
         "popularity": _metric_row(popularity_evaluate(dataset=dataset)),
         "als (implicit)": _metric_row(als_evaluate(dataset=dataset)),
+        "ease": _metric_row(ease_evaluate(dataset=dataset)),
     }
     try:
         live = live_model_get()

@@ -100,6 +100,20 @@ def live_model_get() -> LoadedModel:
     )
 
 
+def model_version_get(*, version_id: int) -> LoadedModel:
+    """Any registered version's model (an A/B test's candidate), loaded once per process like the live one."""
+    row = ModelVersion.objects.filter(pk=version_id).values_list("pk", "artifact", "artifact_sha256").first()
+    if row is None:
+        raise ModelUnavailable(f"Model v{version_id} does not exist.")
+    _, artifact, sha256 = row
+    return loaded_get(
+        key=f"recommender.model_version.{version_id}",
+        version=row,
+        load=lambda: _live_model_load(version_id=version_id, artifact=artifact, sha256=sha256),
+        failures=(ModelLoadFailed,),
+    )
+
+
 def _live_model_load(*, version_id: int, artifact: str, sha256: str) -> LoadedModel:
     try:
         return model_artifact_load(name=artifact, sha256=sha256, version_id=version_id)

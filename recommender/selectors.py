@@ -14,7 +14,7 @@ import torch
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, F, Q, Subquery
+from django.db.models import Count, F, Max, Q, Subquery
 from django.utils import timezone
 
 from ml.metrics import RECOMMENDATION_SECONDS, timed
@@ -22,7 +22,7 @@ from ml.vectors import vector_nearest
 from recommender.features import KIND_WEIGHTS, id_bucket, item_rows_load, user_arrays, user_features_load
 from recommender.model import item_table, user_tensors
 from recommender.models import ItemVector, ModelVersion
-from recommender.registry import ModelLoadFailed, ModelUnavailable, live_model_get
+from recommender.registry import ModelLoadFailed, ModelUnavailable, live_model_get, model_version_get
 from shop.models import CustomerProfile, Interaction, Product
 
 TRENDING_CACHE_KEY = "recommender:trending:v1"
@@ -39,6 +39,8 @@ class Recommendation:
     product: Product
     score: float
     reason: str = ""
+    impression_id: int | None = None
+    """Set once the tile is logged (recommender.experiments.impressions_log): its link reports the click."""
 
 
 @dataclass
@@ -135,12 +137,17 @@ def live_version_id() -> int | None:
 
 
 @timed(RECOMMENDATION_SECONDS)
-def user_recommendations(*, user_id: int | None, k: int = 12, at: datetime | None = None) -> Recommendations:
-    """What the shopper sees under "Recommended for you": the model's picks, or trending items with the reason why."""
+def user_recommendations(
+    *, user_id: int | None, k: int = 12, at: datetime | None = None, version_id: int | None = None
+) -> Recommendations:
+    """What the shopper sees under "Recommended for you": the model's picks, or trending items with the reason why.
+
+    `version_id` serves another registered version than the live one (an A/B test's arm).
+    """
     if user_id is None:
         return _trending(k=k, note="Sign in and browse a little: recommendations follow what you look at.")
     try:
-        live = live_model_get()
+        live = live_model_get() if version_id is None else model_version_get(version_id=version_id)
     except ModelLoadFailed:
         # The reason (which artifact, what is wrong with it) is for staff: the registry logged it once.
         return _trending(k=k, note="Popular right now. Personal picks are unavailable for the moment.")
@@ -167,10 +174,9 @@ def user_recommendations(*, user_id: int | None, k: int = 12, at: datetime | Non
     bought = set(
         Interaction.objects.filter(user_id=user_id, kind=Interaction.Kind.PURCHASE).values_list("product_id", flat=True)
     )
+    available = ItemVector.objects.filter(version_id=live.version_id, product__is_active=True, product__stock__gt=0)
     candidates = vector_nearest(
-        queryset=ItemVector.objects.filter(
-            version_id=live.version_id, product__is_active=True, product__stock__gt=0
-        ).exclude(product_id__in=bought),
+        queryset=available.exclude(product_id__in=bought | set(features.history)),
         field="vector",
         vector=user,
         k=k * CANDIDATE_WIDENING,
@@ -179,7 +185,16 @@ def user_recommendations(*, user_id: int | None, k: int = 12, at: datetime | Non
         key="product_id",
         also=("product__category_id", "vector"),
     )
-    chosen = _diversified([(pk, category_id, 1.0 - distance) for pk, distance, category_id, _ in candidates], k=k)
+    scored = [(pk, category_id, 1.0 - distance) for pk, distance, category_id, _ in candidates]
+    scored += _seen_allowed(
+        available=available.exclude(product_id__in=bought),
+        user=user,
+        history=kept,
+        history_table=history_table,
+        beat=scored[k - 1][2] if len(scored) >= k else -1.0,
+    )
+    scored.sort(key=lambda row: -row[2])
+    chosen = _diversified(scored, k=k)
     products = _available_products().select_related("category").in_bulk([pk for pk, _ in chosen])
     picked = [Recommendation(product=products[pk], score=score) for pk, score in chosen if pk in products]
     _reasons_add(
@@ -191,6 +206,50 @@ def user_recommendations(*, user_id: int | None, k: int = 12, at: datetime | Non
         preferred_category_ids=set(features.preferred_category_ids),
     )
     return Recommendations(items=picked, source="model", version_id=live.version_id)
+
+
+def _seen_allowed(
+    *, available, user: np.ndarray, history: list, history_table: np.ndarray, beat: float
+) -> list[tuple[int, int, float]]:
+    """(product id, category id, score) of the few products from the shopper's own history that may join their picks:
+    at most SEEN_ALLOWANCE, still for sale, and only those the model ranks above the last new pick (`beat`)."""
+    allowance = settings.RECOMMENDER["SEEN_ALLOWANCE"]
+    if not allowance or not history:
+        return []
+    scores = history_table @ user
+    ranked = sorted(
+        ((pk, float(score)) for (pk, *_), score in zip(history, scores) if score > beat), key=lambda row: -row[1]
+    )
+    categories = dict(
+        available.filter(product_id__in=[pk for pk, _ in ranked]).values_list("product_id", "product__category_id")
+    )
+    return [(pk, categories[pk], score) for pk, score in ranked if pk in categories][:allowance]
+
+
+def recently_engaged_products(*, user_id: int | None, session_key: str | None = None, k: int = 12) -> list[Product]:
+    """ "Pick up where you left off": products the visitor viewed or carted lately, most recent first, still for
+    sale and not bought since."""
+    if user_id is None and not session_key:
+        return []
+    visitor = Q(user_id=user_id) if user_id is not None else Q(session_key=session_key, user__isnull=True)
+    events = Interaction.objects.filter(
+        visitor, created_at__gte=timezone.now() - timedelta(days=settings.RECOMMENDER["RECENT_DAYS"])
+    )
+    bought = events.filter(kind=Interaction.Kind.PURCHASE).values("product_id").annotate(last=Max("created_at"))
+    bought_at = {row["product_id"]: row["last"] for row in bought}
+    recent = (
+        events.filter(kind__in=[Interaction.Kind.VIEW, Interaction.Kind.CART])
+        .values("product_id")
+        .annotate(last=Max("created_at"))
+        .order_by("-last", "product_id")[: k * 3]
+    )
+    ranked = [
+        row["product_id"]
+        for row in recent
+        if row["product_id"] not in bought_at or row["last"] > bought_at[row["product_id"]]
+    ]
+    by_id = _available_products().select_related("category").in_bulk(ranked)
+    return [by_id[pk] for pk in ranked if pk in by_id][:k]
 
 
 def _history_vectors(*, live, product_ids: list[int]) -> tuple[dict[int, np.ndarray], dict[int, str]]:

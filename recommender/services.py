@@ -16,7 +16,7 @@ from django.utils import timezone
 from ml.artifacts import artifact_delete
 from recommender.features import FEATURE_SCHEMA_HASH, FeatureSchemaMismatch, item_rows_load, schema_check
 from recommender.model import item_table
-from recommender.models import ItemVector, ModelVersion, TrainingRun
+from recommender.models import Experiment, ItemVector, ModelVersion, TrainingRun
 from recommender.registry import ModelUnavailable, model_artifact_load
 from shop.models import CustomerProfile, Interaction, Product
 from shop.services import interaction_record
@@ -153,7 +153,9 @@ def _vectors_prune() -> None:
         .values_list("pk", flat=True)[:PUBLISHED_VERSIONS_WITH_VECTORS]
     )
     unfinished = TrainingRun.objects.filter(in_progress=True).values_list("model_version", flat=True)
-    ItemVector.objects.exclude(version_id__in=keep).exclude(version_id__in=[pk for pk in unfinished if pk]).delete()
+    tested = Experiment.objects.filter(is_running=True).values_list("candidate_id", "control_id")
+    keep += [pk for pk in unfinished if pk] + [pk for pair in tested for pk in pair]
+    ItemVector.objects.exclude(version_id__in=keep).delete()
 
 
 def onboarding_likes_record(*, user: AbstractBaseUser, products: list[Product]) -> int:

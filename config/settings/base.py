@@ -380,6 +380,12 @@ RECOMMENDER = {
     # What the shopper did in the last SESSION_HOURS steers the next page (see recommender/selectors.py).
     "SESSION_HOURS": 2,
     "SESSION_WEIGHT": 1.0,
+    # "Recommended for you" is for discovery: at most this many products the shopper already viewed or carted;
+    # those have their own "Pick up where you left off" row.
+    "SEEN_ALLOWANCE": env.int("RECOMMENDER_SEEN_ALLOWANCE", default=2),
+    "RECENT_DAYS": 30,
+    # A cart or purchase within this many hours of clicking a recommended tile counts for that tile.
+    "ATTRIBUTION_HOURS": 24,
 }
 CELERY_BEAT_SCHEDULE = {
     "recommender-nightly-training": {

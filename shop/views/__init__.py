@@ -4,7 +4,9 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 
-from recommender.selectors import user_recommendations
+from recommender.experiments import impression_click_record, impressions_log, recommendations_for_visitor
+from recommender.models import Impression
+from recommender.selectors import recently_engaged_products
 from reviews.selectors import reviews_section_get
 from search.facets import facets_count
 from search.forms import SearchForm
@@ -29,10 +31,22 @@ HOME_PICKS = 12
 
 def home(request: HttpRequest) -> HttpResponse:
     page = Paginator(product_list(sort="newest"), PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
-    recommendations = user_recommendations(
-        user_id=request.user.pk if request.user.is_authenticated else None, k=HOME_PICKS
+    user_id = request.user.pk if request.user.is_authenticated else None
+    session_key = request.session.session_key
+    recommendations, arm = recommendations_for_visitor(user_id=user_id, k=HOME_PICKS)
+    impressions_log(
+        recommendations=recommendations,
+        surface=Impression.Surface.HOME,
+        user_id=user_id,
+        session_key=session_key,
+        arm=arm,
     )
-    return render(request, "shop/home.html", {"page": page, "recommendations": recommendations})
+    context = {
+        "page": page,
+        "recommendations": recommendations,
+        "recent": recently_engaged_products(user_id=user_id, session_key=session_key, k=HOME_PICKS),
+    }
+    return render(request, "shop/home.html", context)
 
 
 CATEGORY_SORTS = (
@@ -97,6 +111,13 @@ def _listing_params(*, filters: dict, sort: str) -> dict:
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     product = product_get(slug=slug)
     _product_view_record(request=request, product=product)
+    if request.GET.get("ri", "").isdigit():
+        impression_click_record(
+            impression_id=int(request.GET["ri"]),
+            product_id=product.pk,
+            user_id=request.user.pk if request.user.is_authenticated else None,
+            session_key=request.session.session_key,
+        )
     context = {
         "product": product,
         "variants": product_variants(product=product),
