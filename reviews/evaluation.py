@@ -28,7 +28,7 @@ class ModeEvaluation:
     mode: str
     backend: str
     products: int
-    seconds_per_summary: float
+    seconds_per_summary: float = 0.0
     llm_sentences: int = 0
     llm_sentences_grounded: float = 0.0
     fell_back: float = 0.0

@@ -68,10 +68,21 @@ class StockFilter(admin.SimpleListFilter):
         }.get(self.value(), lambda: queryset)()
 
 
+class ProductVariantForm(forms.ModelForm):
+    """A row of the sizes table: each cell named for screen readers, which do not take the column title as a label."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        row = self.instance.size or self.instance.sku or "new size"
+        for field in self.fields.values():
+            field.widget.attrs["aria-label"] = f"{field.label} ({row})"
+
+
 class ProductVariantInline(admin.TabularInline):
     """The sizes (and colours) a product is sold in, each with its SKU and stock; at least one."""
 
     model = ProductVariant
+    form = ProductVariantForm
     fields = ("position", "size", "colour", "sku", "stock")
     extra = 0
     min_num = 1

@@ -17,7 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from recommender.features import FEATURE_SCHEMA_HASH
-from recommender.models import ITEM_VECTOR_DIMENSIONS, ItemVector, ModelVersion, TrainingRun
+from recommender.models import ITEM_VECTOR_DIMENSIONS, Experiment, ItemVector, ModelVersion, TrainingRun
 from search.models import ImageEncoderRun
 from shop.models import Order, OrderStatusChange
 from tests.factories import (
@@ -37,6 +37,7 @@ CUSTOM_PERMISSIONS = {
     "train": "recommender.run_training",
     "publish": "recommender.publish_modelversion",
     "train_image": "search.run_image_training",
+    "experiment": "recommender.run_experiment",
 }
 STANDARD_URL_SUFFIXES = ("changelist", "add", "history", "delete", "change")
 # Rows an action may write besides those of the registered models.
@@ -92,7 +93,7 @@ def world():
     )
     # The session's trained demo model may be live; this test's own version takes its place (rolled back after).
     ModelVersion.objects.filter(is_live=True).update(is_live=None)
-    ModelVersion.objects.create(
+    live = ModelVersion.objects.create(
         run=live_run,
         artifact="runs/2/model.pt",
         feature_schema_hash=FEATURE_SCHEMA_HASH,
@@ -101,6 +102,7 @@ def world():
         published_at=now - timedelta(days=1),
     )
     ItemVector.objects.create(version=earlier, product=active, vector=[0.1] * ITEM_VECTOR_DIMENSIONS)
+    Experiment.objects.create(name="Earlier against live", control=live, candidate=earlier)
 
 
 def _rows() -> dict[str, list[dict]]:

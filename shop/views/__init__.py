@@ -90,9 +90,10 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 class _Applied:
-    """The two attributes `filter_chips` reads from a search result; a category page has no query text."""
+    """The attributes `filter_chips` reads from a search result; a category page has no query text or exclusions."""
 
     text = ""
+    exclusions: dict = {}
 
     def __init__(self, *, filters: dict) -> None:
         self.filters = filters

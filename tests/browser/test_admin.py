@@ -15,7 +15,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from recommender.features import FEATURE_SCHEMA_HASH
-from recommender.models import ModelVersion, TrainingRun
+from recommender.models import Experiment, ModelVersion, TrainingRun
 from shop.models import CustomerProfile
 from tests.factories import (
     CategoryFactory,
@@ -92,6 +92,16 @@ def staff_world():
     )
     version = ModelVersion.objects.create(
         run=run, artifact="runs/1/model.pt", feature_schema_hash=FEATURE_SCHEMA_HASH, data_end=now, metrics=METRICS
+    )
+    candidate = ModelVersion.objects.create(
+        run=TrainingRun.objects.create(status="succeeded", in_progress=None, finished_at=now),
+        artifact="runs/2/model.pt",
+        feature_schema_hash=FEATURE_SCHEMA_HASH,
+        data_end=now,
+        metrics=METRICS,
+    )
+    Experiment.objects.create(
+        name="A much longer experiment name than a list column would show in full", control=version, candidate=candidate
     )
     return {"product": product, "order": order, "run": run, "version": version, "summary": summary}
 

@@ -139,10 +139,11 @@ def test_with_the_broker_down_writes_stand_at_once_and_the_log_names_the_catch_u
         [message for message in degraded_warnings(caplog, part="broker") if task in message]
         for task in ("search.tasks.products_embed_task", "reviews.tasks.review_summary_task")
     )
-    assert len(embed) == 1 and "manage.py embed_products --stale" in embed[0]
+    # The product's own save and the review's refresh of its review words both queue an embedding.
+    assert embed and all("manage.py embed_products --stale" in message for message in embed)
     assert len(summary) == 1 and "manage.py summarize_reviews --stale" in summary[0]
     assert cache.get(QUEUED_KEY.format(product_id=product.pk)) is None, "the next review change queues it again"
-    assert degradation_counts()["broker"] == 2
+    assert degradation_counts()["broker"] == 3
 
 
 def test_an_enqueue_gives_up_after_one_quick_retry_and_says_so(broker_down):

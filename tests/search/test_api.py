@@ -1,6 +1,7 @@
 import io
 
 import pytest
+from django.utils.html import escape
 from PIL import Image
 
 from search.image_encoders import PHOTO_SEARCH_UNAVAILABLE
@@ -56,7 +57,7 @@ def test_photo_search_says_clearly_when_no_image_encoder_is_installed(client, se
     assert response.status_code == 503
     assert "Photo search is unavailable" in response.json()["errors"]["photo"][0]
     page = client.get("/search/").content.decode()
-    assert PHOTO_SEARCH_UNAVAILABLE in page
+    assert escape(PHOTO_SEARCH_UNAVAILABLE) in page
     assert "train_image_encoder" in response.json()["errors"]["photo"][0]
 
 

@@ -17,10 +17,11 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
-from shop.models import Cart, CartLine, Interaction, Order, Product
+from shop.models import Cart, CartLine, Interaction, Order
 from shop.services.orders import CartEmpty, OutOfStock, cart_signature, order_place
+from shop.services.stock import variant_stock_set
 from shop.views.orders import LOOKUP_FAILED
-from tests.factories import CartFactory, CartLineFactory, OrderFactory, ProductFactory, UserFactory
+from tests.factories import CartFactory, CartLineFactory, OrderFactory, ProductFactory, UserFactory, variant_of
 
 pytestmark = pytest.mark.django_db
 
@@ -244,7 +245,7 @@ def test_stock_gone_before_a_guest_confirms_is_explained_and_nothing_is_written(
     scarce = ProductFactory(title="Scarce Globe", stock=3)
     fill_cart(client, (scarce, 3))
     values = {**GUEST, **hidden_values(client)}
-    Product.objects.filter(pk=scarce.pk).update(stock=1)
+    variant_stock_set(variant=variant_of(scarce), stock=1)
     response = client.post(CHECKOUT, values)
     assert response.status_code == 409 and "Scarce Globe: only 1 left, you asked for 3." in response.content.decode()
     assert not Order.objects.exists() and CartLine.objects.get().quantity == 1
