@@ -1,8 +1,8 @@
 """Photo search through the real open_clip code path, with a tiny randomly initialised model."""
 
 import pytest
-from django.utils.html import escape
 from django.urls import reverse
+from django.utils.html import escape
 
 from search.embedding import products_embed
 from search.selectors import product_search
