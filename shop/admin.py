@@ -78,11 +78,20 @@ class ProductVariantForm(forms.ModelForm):
             field.widget.attrs["aria-label"] = f"{field.label} ({row})"
 
 
+class ProductVariantFormSet(forms.BaseInlineFormSet):
+    def add_fields(self, form, index) -> None:
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            row = form.instance.size or form.instance.sku or "new size"
+            form.fields["DELETE"].widget.attrs["aria-label"] = f"Delete ({row})"
+
+
 class ProductVariantInline(admin.TabularInline):
     """The sizes (and colours) a product is sold in, each with its SKU and stock; at least one."""
 
     model = ProductVariant
     form = ProductVariantForm
+    formset = ProductVariantFormSet
     fields = ("position", "size", "colour", "sku", "stock")
     extra = 0
     min_num = 1

@@ -16,6 +16,7 @@ from rest_framework.authtoken.models import Token
 
 from recommender.features import FEATURE_SCHEMA_HASH
 from recommender.models import Experiment, ModelVersion, TrainingRun
+from search.models import ImageEncoderRun, ImageEncoderVersion
 from shop.models import CustomerProfile
 from tests.factories import (
     CategoryFactory,
@@ -102,6 +103,14 @@ def staff_world():
     )
     Experiment.objects.create(
         name="A much longer experiment name than a list column would show in full", control=version, candidate=candidate
+    )
+    image_run = ImageEncoderRun.objects.create(status="succeeded", in_progress=None, finished_at=now, metrics={})
+    ImageEncoderVersion.objects.create(
+        run=image_run,
+        name="resnet18-96px-trained-on-the-demo-catalog-with-a-long-name",
+        artifact="image-encoder-runs/1/tower.pt",
+        artifact_sha256="0" * 64,
+        text_encoder="sentence-transformers/all-MiniLM-L6-v2",
     )
     return {"product": product, "order": order, "run": run, "version": version, "summary": summary}
 

@@ -140,7 +140,7 @@ def test_with_the_broker_down_writes_stand_at_once_and_the_log_names_the_catch_u
         for task in ("search.tasks.products_embed_task", "reviews.tasks.review_summary_task")
     )
     # The product's own save and the review's refresh of its review words both queue an embedding.
-    assert embed and all("manage.py embed_products --stale" in message for message in embed)
+    assert embed and all("manage.py embed_products" in message for message in embed)
     assert len(summary) == 1 and "manage.py summarize_reviews --stale" in summary[0]
     assert cache.get(QUEUED_KEY.format(product_id=product.pk)) is None, "the next review change queues it again"
     assert degradation_counts()["broker"] == 3
