@@ -318,7 +318,8 @@ class OrderAdmin(admin.ModelAdmin):
     """Orders move along by the actions or the order page's status field; both call `order_status_change`,
     which records the history and returns stock on cancelling."""
 
-    list_display = ("number", "created_at", "customer", "email", "status", "total", "payment_method")
+    # The customer column is the order's name (guests have no account); emails are searchable.
+    list_display = ("number", "created_at", "customer", "status", "total", "payment_method")
     list_filter = ("status", "payment_method", "created_at")
     search_fields = ("number", "user__username", "user__email", "email", "full_name")
     list_select_related = ("user",)
