@@ -29,3 +29,34 @@ class QueueNoticeMixin:
         return super().change_view(
             request, object_id, form_url, {**(extra_context or {}), "queue_consumers": consumers}
         )
+
+
+LOSS_CHART_WIDTH, LOSS_CHART_HEIGHT, LOSS_CHART_MARGIN = 480, 200, 36
+
+
+def loss_chart(*, losses: list[float]) -> dict | None:
+    """Coordinates of the loss curve for the run page's SVG: epochs left to right, loss top to bottom."""
+    if not losses:
+        return None
+    low, high = min(losses), max(losses)
+    span = (high - low) or 1.0
+    inner_w = LOSS_CHART_WIDTH - 2 * LOSS_CHART_MARGIN
+    inner_h = LOSS_CHART_HEIGHT - 2 * LOSS_CHART_MARGIN
+    step = inner_w / max(len(losses) - 1, 1)
+    points = [
+        (round(LOSS_CHART_MARGIN + index * step, 1), round(LOSS_CHART_MARGIN + (high - loss) / span * inner_h, 1))
+        for index, loss in enumerate(losses)
+    ]
+    return {
+        "width": LOSS_CHART_WIDTH,
+        "height": LOSS_CHART_HEIGHT,
+        "points": " ".join(f"{x},{y}" for x, y in points),
+        "dots": [{"x": x, "y": y, "epoch": index + 1, "loss": losses[index]} for index, (x, y) in enumerate(points)],
+        "high": high,
+        "low": low,
+        "left": LOSS_CHART_MARGIN,
+        "right": LOSS_CHART_WIDTH - LOSS_CHART_MARGIN,
+        "top": LOSS_CHART_MARGIN,
+        "bottom": LOSS_CHART_HEIGHT - LOSS_CHART_MARGIN,
+        "epochs": len(losses),
+    }

@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirec
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from recommender.admin import loss_chart
+from ml.admin import loss_chart
 from search.evaluation_images import promotion_score
 from search.image_training import (
     STAGES,
