@@ -2,7 +2,8 @@
 
 Lexical: PostgreSQL full text (weighted stored document, websearch syntax), with exact and
 prefix title or SKU matches first. Semantic: the query's text vector against the products'.
-Pictures: CLIP's text tower against product images. Fusion: weighted reciprocal ranks,
+Pictures: the query against product pictures through the live image encoder (a tower the shop
+trained into the text space, or CLIP's text tower). Fusion: weighted reciprocal ranks,
 with weights chosen by `manage.py evaluate_search --tune`.
 """
 
@@ -140,6 +141,22 @@ def semantic_rank(*, base: QuerySet, vector: np.ndarray | None, limit: int, filt
         at_least=settings.SEARCH["PAGE_SIZE"],
     )
     return [(pk, 1 - distance) for pk, distance in rows]
+
+
+def unembedded_place(*, base: QuerySet, semantic: list[int], lexical: list[int]) -> list[int]:
+    """The semantic ranking with the lexical matches whose text vector is not computed yet put at their lexical rank.
+
+    A product saved while Redis or the worker is down waits for its vector; missing evidence is not
+    evidence against it, so a shopper typing its exact words still finds it first.
+    """
+    missing = set(base.filter(pk__in=lexical).exclude(text_encoder=text_encoder_name()).values_list("pk", flat=True))
+    if not missing:
+        return semantic
+    placed = [pk for pk in semantic if pk not in missing]
+    for rank, pk in enumerate(lexical):
+        if pk in missing:
+            placed.insert(min(rank, len(placed)), pk)
+    return placed
 
 
 def text_encoder_available_get() -> TextEncoder | None:

@@ -24,6 +24,7 @@ from search.ranking import (
     rankings_fuse,
     semantic_rank,
     text_encoder_available_get,
+    unembedded_place,
     words_excluded_q,
 )
 from search.spelling import Spelling, spelling_check
@@ -225,6 +226,8 @@ def search_rankings(*, prepared: PreparedQuery, signals: tuple[str, ...]) -> Ran
                 .values_list("pk", flat=True)
             )
             semantic = [pk for pk in semantic if pk not in holding] + [pk for pk in semantic if pk in holding]
+        if vector is not None and lexical:
+            semantic = unembedded_place(base=base, semantic=semantic, lexical=[pk for pk, _, _ in lexical])
         by_signal["semantic"] = semantic
     if "picture" in signals:
         by_signal["picture"] = [

@@ -156,3 +156,13 @@ def test_websearch_syntax_excludes_and_quotes():
     assert excluded.hits and not any("wireless" in hit.product.title.lower() for hit in excluded.hits)
     quoted = product_search(query='"noise cancelling" headphones', page_size=5)
     assert all("Noise Cancelling" in hit.product.title for hit in quoted.hits)
+
+
+def test_a_product_still_waiting_for_its_text_vector_is_found_by_its_exact_words():
+    """Saved while Redis or the worker was down: no vector yet, and the catalog's stovetop kettles are near in meaning."""
+    from tests.factories import CategoryFactory, ProductFactory
+
+    stove = ProductFactory.build(title="Trail Camping Stove", category=CategoryFactory(name="Camping Stoves"))
+    Product.objects.bulk_create([stove])
+    assert Product.objects.get(pk=stove.pk).text_embedding is None
+    assert product_search(query="camping stove").hits[0].product.pk == stove.pk
