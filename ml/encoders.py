@@ -147,7 +147,7 @@ Encoder = TypeVar("Encoder", TextEncoder, ImageEncoder)
 def _encoder_loaded(*, key: str, version: tuple, load: Callable[[], Encoder]) -> Encoder:
     """The loaded encoder, or its EncoderUnavailable raised again.
 
-    A missing model is remembered as well: image_encoder_status runs on every search page,
+    A missing model is remembered as well: photo search's status is asked on every search page,
     and trying open_clip again each time would be slow.
     """
     return loaded_get(key=key, version=version, load=load, failures=(EncoderUnavailable,))
@@ -188,12 +188,3 @@ def image_encoder_name() -> str:
     return _image_encoder_label(
         model_name=settings.IMAGE_ENCODER["MODEL"], pretrained=settings.IMAGE_ENCODER["PRETRAINED"]
     )
-
-
-def image_encoder_status() -> str | None:
-    """None when image search works, else the reason shoppers and staff are shown."""
-    try:
-        image_encoder_get()
-    except EncoderUnavailable as error:
-        return str(error)
-    return None

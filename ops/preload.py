@@ -8,8 +8,9 @@ worker_process_init signal (ops/apps.py) when settings.ML_PRELOAD is on; off in 
 import logging
 import time
 
-from ml.encoders import EncoderUnavailable, image_encoder_status, text_encoder_get
+from ml.encoders import EncoderUnavailable, text_encoder_get
 from recommender.registry import ModelUnavailable, live_model_get
+from search.image_encoders import live_image_encoder_status
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,8 @@ def models_preload() -> dict[str, str]:
         loaded["text_encoder"] = "loaded"
     except EncoderUnavailable as error:
         loaded["text_encoder"] = f"unavailable: {error}"
-    image_status = image_encoder_status()
+    # The live one: a tower the shop trained, else CLIP when its weights are here.
+    image_status = live_image_encoder_status()
     loaded["image_encoder"] = "loaded" if image_status is None else f"unavailable: {image_status}"
     try:
         loaded["recommender"] = f"v{live_model_get().version_id} loaded"

@@ -212,6 +212,9 @@ def image_search_figures(
     catalog = encode_images(pictures.images)
     figures = {}
     for part, rows in (("held out", photos.held_out), ("trained", photos.trained)):
+        if not rows:  # a small catalog may hold no product of one part
+            figures[part] = {"recall@1": 0.0, "recall@10": 0.0, "same category and colour p@5": 0.0, "photos": 0}
+            continue
         queries = encode_images([photos.photos[row] for row in rows])
         figures[part] = _photo_figures(catalog=catalog, queries=queries, query_rows=rows, pictures=pictures)
     if encode_texts is not None:

@@ -207,10 +207,11 @@ def _candidate(run: ImageEncoderRun):
     )
 
 
-def image_encoders_evaluate(*, candidate=None, log: Callable[[str], None] = print) -> dict:
-    """Figures of `candidate`, the live encoder and the baseline on the same distorted photos."""
+def image_encoders_evaluate(*, candidate=None, per_part: int = 300, log: Callable[[str], None] = print) -> dict:
+    """Figures of `candidate`, the live encoder and the baseline on the same distorted photos (`per_part` of
+    held-out products and as many of trained ones)."""
     pictures = catalog_pictures_load()
-    photos = evaluation_photos_draw(pictures=pictures)
+    photos = evaluation_photos_draw(pictures=pictures, per_part=per_part)
     metrics = {"baseline (colour histogram + thumbnail)": baseline_figures(pictures=pictures, photos=photos)}
     encoders = {"candidate": candidate} if candidate is not None else {}
     try:

@@ -4,7 +4,8 @@ Two sets: the development set (`evaluation_queries.json`, tuned on) and the held
 (`evaluation_heldout.json`, written before tuning, never used to choose weights or thresholds).
 Five rankings are measured in one run: `naive` (the raw query through the text encoder, nearest
 product vectors, nothing parsed, corrected or filtered: the peer baseline), `lexical`, `semantic`,
-`hybrid` (their fusion, on the parsed query) and `service` (`product_search`, what /api/search/ calls).
+`hybrid` (their fusion, on the parsed query) and `service` (`product_search`, what /api/search/ calls);
+with a live image encoder, also `pictures` (the query's words ranked by product pictures alone).
 """
 
 import json
@@ -142,6 +143,12 @@ def configurations(*, weights: dict[str, float], signals: tuple[str, ...]) -> di
         "lexical": {"signals": ("lexical",), "weights": {"lexical": 1.0}, "exact_first": True, "boosts": False},
         "semantic": {"signals": ("semantic",), "weights": {"semantic": 1.0}, "exact_first": False, "boosts": False},
         "hybrid": {"signals": signals, "weights": weights, "exact_first": True, "boosts": True},
+        # Words ranked by product pictures alone (the live image encoder), to show what the picture signal adds.
+        **(
+            {"pictures": {"signals": ("picture",), "weights": {"picture": 1.0}, "exact_first": False, "boosts": False}}
+            if "picture" in signals
+            else {}
+        ),
     }
 
 
@@ -202,14 +209,15 @@ def text_search_evaluate(*, set_name: str, signals: tuple[str, ...]) -> dict[str
     """Every ranking's metrics on one query set, in one run."""
     judged = queries_judge(items=evaluation_queries(name=set_name), signals=signals)
     fusions = configurations(weights=settings.SEARCH["WEIGHTS"], signals=signals)
-    return {name: metrics_compute(judged=judged, ranking=name, configuration=fusions.get(name)) for name in RANKINGS}
+    names = RANKINGS + (("pictures",) if "pictures" in fusions else ())
+    return {name: metrics_compute(judged=judged, ranking=name, configuration=fusions.get(name)) for name in names}
 
 
 def weights_tune(*, signals: tuple[str, ...]) -> tuple[dict[str, float], Metrics]:
     """The fusion weights with the best hybrid nDCG@10 on the development set only (semantic fixed at 1)."""
     judged = queries_judge(items=evaluation_queries(name="development"), signals=signals, service=False)
     best: tuple[dict[str, float], Metrics] | None = None
-    picture_grid = (0.0, 0.3, 1.0) if "picture" in signals else (0.0,)
+    picture_grid = (0.0, 0.1, 0.25, 0.5, 1.0) if "picture" in signals else (0.0,)
     for lexical in (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0):
         for category in (0.0, 0.25, 0.5, 1.0, 2.0):
             for picture in picture_grid:

@@ -19,10 +19,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from ml.datasets import DatasetUnavailable
-from ml.encoders import image_encoder_status
 from reviews.models import Review
 from reviews.services import product_ratings_refresh
 from search.embedding import products_embed, products_stale
+from search.image_encoders import live_image_encoder_status
 from shop.demo.catalog import ProductSpec, catalog_specs_build, category_tree_spec, leaf_key
 from shop.demo.catalog_spec import WOMENS_CLOTHING
 from shop.demo.clothing import ClothingItem, clothing_dataset_path, clothing_items_build
@@ -337,7 +337,7 @@ def products_embed_stale(*, progress: Progress, chunk: int = 512) -> str:
     """Leave every product with current vectors, so search works as soon as seeding ends."""
     stale = list(products_stale().order_by("pk").values_list("pk", flat=True))
     texts = images = 0
-    image_note = image_encoder_status()
+    image_note = live_image_encoder_status()
     for start in progress(range(0, len(stale), chunk), desc="embedding", unit="batch"):
         report = products_embed(product_ids=stale[start : start + chunk])
         texts, images = texts + report.text_embedded, images + report.image_embedded

@@ -1,73 +1,36 @@
 """The image encoder the shop trains: training, going live, photo search and words-to-pictures through it."""
 
 import io
+import json
 import random
 
 import numpy as np
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from PIL import Image
 
-from ml.artifacts import artifact_save
-from ml.image_tower import ImageTowerConfig, image_tower_payload, image_tower_train
 from ml.loading import loaded_reset
-from search.embedding import products_embed
 from search.evaluation_images import photo_distort
 from search.image_encoders import live_image_encoder_get
-from search.image_training import image_encoder_version_activate
-from search.models import ImageEncoderRun, ImageEncoderVersion
+from search.models import ImageEncoderVersion
 from search.ranking import picture_rank
-from shop.demo.images import product_image_draw
 from shop.models import Product
 from tests.factories import ProductFactory
+from tests.search.towers import picture_draw, pictured_products_make, tiny_tower_go_live
 
 pytestmark = pytest.mark.django_db
-
-KINDS = [("boot", "red"), ("boot", "black"), ("mug", "blue"), ("mug", "yellow"), ("plant", "green"), ("tv", "black")]
-TINY = ImageTowerConfig(image_size=32, epochs=8, batch_size=12, learning_rate=3e-3)
-
-
-def _picture(*, shape: str, colour: str, seed: int) -> bytes:
-    return product_image_draw(shape=shape, colour=colour, rng=random.Random(seed))
 
 
 @pytest.fixture
 def pictured():
-    """Twelve products of our own, two of each kind, with pictures and text vectors."""
-    products = []
-    for index, (shape, colour) in enumerate(KINDS * 2):
-        product = ProductFactory(title=f"Own {colour} {shape} {index}", colour=colour)
-        product.image.save(f"own-{index}.png", ContentFile(_picture(shape=shape, colour=colour, seed=index)))
-        products.append(product)
-    products_embed(product_ids=[p.pk for p in products])
-    return list(Product.objects.filter(pk__in=[p.pk for p in products]).order_by("pk"))
-
-
-def _images(products):
-    rows = []
-    for product in products:
-        with product.image.open("rb") as handle, Image.open(handle) as image:
-            rows.append(image.convert("RGB"))
-    return rows
+    return pictured_products_make()
 
 
 @pytest.fixture
 def live_tower(pictured):
-    """A tiny tower trained on the own products, registered and put live through the pipeline's service."""
-    result = image_tower_train(
-        images=_images(pictured),
-        text_vectors=np.stack([np.asarray(p.text_embedding, dtype=np.float32) for p in pictured]),
-        config=TINY,
-        device="cpu",
-    )
-    run = ImageEncoderRun.objects.create(starting_point="resnet18", losses=result.losses)
-    stored = artifact_save(name=run.model_artifact, payload=image_tower_payload(tower=result.tower, text_encoder="x"))
-    version = ImageEncoderVersion.objects.create(
-        run=run, name=f"test-tower/run-{run.pk}", artifact=stored.name, artifact_sha256=stored.sha256, text_encoder="x"
-    )
-    image_encoder_version_activate(version=version, product_ids=[p.pk for p in pictured])
-    yield version, result
+    yield tiny_tower_go_live(products=pictured)
     loaded_reset()
 
 
@@ -104,7 +67,7 @@ def test_a_new_picture_is_embedded_by_the_live_encoder_on_commit(live_tower, dja
     version, _ = live_tower
     product = ProductFactory(title="Own green plant new", colour="green")
     with django_capture_on_commit_callbacks(execute=True):
-        product.image.save("own-new.png", ContentFile(_picture(shape="plant", colour="green", seed=99)))
+        product.image.save("own-new.png", ContentFile(picture_draw(shape="plant", colour="green", seed=99)))
     product.refresh_from_db()
     assert product.image_encoder == version.name and product.image_aligned_embedding is not None
 
@@ -121,10 +84,24 @@ def test_a_trained_encoder_that_cannot_load_is_a_clear_503(live_tower, client, s
 
 
 def test_evaluation_photos_are_distorted_but_keep_the_products_colour():
-    picture = Image.open(io.BytesIO(_picture(shape="mug", colour="red", seed=3))).convert("RGB")
+    picture = Image.open(io.BytesIO(picture_draw(shape="mug", colour="red", seed=3))).convert("RGB")
     photo = photo_distort(image=picture, rng=random.Random(1))
     assert photo.size == picture.size
     assert not np.array_equal(np.asarray(photo), np.asarray(picture))
     pixels = np.asarray(photo, dtype=np.int16).reshape(-1, 3)
     reddish = (pixels[:, 0] > pixels[:, 1] + 60) & (pixels[:, 0] > pixels[:, 2] + 60)
     assert reddish.mean() > 0.05
+
+
+def test_evaluate_search_measures_the_live_trained_encoder_beside_the_baseline(live_tower):
+    version, _ = live_tower
+    out = io.StringIO()
+    call_command("evaluate_search", "--json", "--photos", "4", stdout=out)
+    report = json.loads(out.getvalue())
+    photos = report["photos"]
+    assert photos["live"]["encoder"] == version.name
+    assert set(photos) == {"live", "baseline (colour histogram + thumbnail)"}
+    for figures in photos.values():
+        assert figures["trained"]["photos"] > 0 and 0 <= figures["trained"]["recall@10"] <= 1
+    # The words-to-pictures ranking is measured beside the others, because the live encoder can rank words.
+    assert "pictures" in report["sets"]["development"]["rankings"]
