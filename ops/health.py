@@ -98,8 +98,8 @@ def readiness_get() -> tuple[bool, dict]:
     checks: dict[str, dict] = {}
     for name, check in CHECKS.items():
         started = time.perf_counter()
-        # The live model's row is in the database; without it the check would only repeat its error.
-        if name == "recommender" and checks["database"]["status"] == FAILED:
+        # The live models' rows are in the database; without it these checks would only repeat its error.
+        if name in ("recommender", "image_encoder") and checks["database"]["status"] == FAILED:
             checks[name] = {"status": FAILED, "detail": "database unavailable"}
             continue
         checks[name] = {**check(), "seconds": round(time.perf_counter() - started, 4)}
