@@ -4,7 +4,8 @@
 
 Each size gets its own embedded PostgreSQL under var/bench/pg-SIZE, seeded (and embedded)
 on first use: 100,000 products take about half an hour to prepare on 2 cores; later runs
-reuse them. Queries are the 80 labelled queries of the search evaluation.
+reuse them. Photo search is timed at each size with the shop's own live image encoder
+(`make setup` trains it) embedding that catalog's pictures (see `image_encoder_ensure`). Queries are the 80 labelled queries of the search evaluation.
 """
 
 import argparse
@@ -37,6 +38,7 @@ def measure(*, rounds: int) -> dict:
     call_command("migrate", verbosity=0)
     if Product.objects.count() < size:
         call_command("seed_demo", products=size, users=1000, seed=7, no_clothing=size != 2000)
+    image_encoder = image_encoder_ensure(size=size)
     queries = [item["query"] for item in evaluation_queries()]
     product_search(query="warm up the encoder")
     timings: dict[str, list[float]] = {"lexical": [], "hybrid": []}
@@ -55,10 +57,55 @@ def measure(*, rounds: int) -> dict:
 
     return {
         "products": Product.objects.filter(is_active=True).count(),
+        "image_encoder": image_encoder,
         "queries": len(timings["hybrid"]),
         **{f"{name}_p50": statistics.median(values) for name, values in timings.items()},
         **{f"{name}_p95": percentile(values, 0.95) for name, values in timings.items()},
     }
+
+
+def shop_image_encoder() -> list[str] | None:
+    """(name, artifact, SHA-256) of the live image encoder in the shop's own database (`make setup` trains one)."""
+    import django
+
+    sys.path.insert(0, str(ROOT))
+    from config.environment import django_environment_prepare
+
+    django_environment_prepare()
+    django.setup()
+    from search.models import ImageEncoderVersion
+
+    live = ImageEncoderVersion.objects.filter(is_live=True).first()
+    return None if live is None else [live.name, live.artifact, live.artifact_sha256]
+
+
+def image_encoder_ensure(*, size: int) -> list[str] | None:
+    """(name, artifact, SHA-256) of this catalog's live image encoder, made on first use.
+
+    Training one per size would take hours at 100,000 products on 2 cores, and the encoder's cost
+    at search time does not depend on the catalog: each size gets the shop's own live encoder, or the
+    one the size before it got, passed on in BENCH_IMAGE_ENCODER (the artifacts directory is shared),
+    with every picture embedded by it as publishing it would. Without any, a demo-sized catalog
+    trains its own.
+    """
+    from django.core.management import call_command
+
+    from ml.encoders import text_encoder_name
+    from search.image_training import image_encoder_version_activate
+    from search.models import ImageEncoderRun, ImageEncoderVersion
+
+    live = ImageEncoderVersion.objects.filter(is_live=True).first()
+    if live is None and os.environ.get("BENCH_IMAGE_ENCODER"):
+        name, artifact, sha256 = json.loads(os.environ["BENCH_IMAGE_ENCODER"])
+        run = ImageEncoderRun.objects.create(starting_point="resnet18", status="succeeded", in_progress=None)
+        live = ImageEncoderVersion.objects.create(
+            run=run, name=name, artifact=artifact, artifact_sha256=sha256, text_encoder=text_encoder_name()
+        )
+        image_encoder_version_activate(version=live)
+    elif live is None and size <= 5000:
+        call_command("train_image_encoder", "--wait", "--force")
+        live = ImageEncoderVersion.objects.filter(is_live=True).first()
+    return None if live is None else [live.name, live.artifact, live.artifact_sha256]
 
 
 def photo_search_timings(*, rounds: int, photos: int = 40) -> dict[str, list[float]]:
@@ -102,12 +149,19 @@ def main() -> None:
     parser.add_argument("--sizes", default="2000,100000")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--shop-image-encoder", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.shop_image_encoder:
+        print(json.dumps(shop_image_encoder()))
+        return
     if args.child:
         print(json.dumps(measure(rounds=args.rounds)))
         return
 
-    rows = []
+    found = subprocess.run([sys.executable, __file__, "--shop-image-encoder"], capture_output=True, text=True)
+    rows: list[dict] = (
+        [{"image_encoder": json.loads(found.stdout.strip().splitlines()[-1])}] if found.returncode == 0 else []
+    )
     for size in [int(value) for value in args.sizes.split(",")]:
         env = {
             **os.environ,
@@ -115,12 +169,15 @@ def main() -> None:
             "EMBEDDED_POSTGRES_DIR": str(ROOT / "var" / "bench" / f"pg-{size}"),
         }
         env.pop("DATABASE_URL", None)
+        if rows and rows[-1].get("image_encoder"):
+            env["BENCH_IMAGE_ENCODER"] = json.dumps(rows[-1]["image_encoder"])
         done = subprocess.run(
             [sys.executable, __file__, "--child", "--rounds", str(args.rounds)], env=env, capture_output=True, text=True
         )
         if done.returncode != 0:
             sys.exit(f"size {size} failed:\n{done.stderr[-3000:]}")
         rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    rows = [row for row in rows if "products" in row]
 
     print(
         f"{'products':>9} {'queries':>8} {'lexical p50':>12} {'lexical p95':>12} {'hybrid p50':>11} {'hybrid p95':>11} {'hybrid/lexical p95':>19}"

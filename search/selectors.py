@@ -30,7 +30,7 @@ from search.ranking import (
 from search.spelling import Spelling, spelling_check
 from search.vocabulary import catalog_brands, catalog_sizes
 from shop.models import Category, Product
-from shop.selectors import products_filter
+from shop.selectors import product_size_q, products_filter
 
 SIGNAL_LABELS = {
     "lexical": "Matches your words",
@@ -191,6 +191,8 @@ class Rankings:
     coverage: dict[int, float] = field(default_factory=dict)
     category_rank: dict[int, int] = field(default_factory=dict)
     sized: frozenset[int] = frozenset()
+    categories: dict[int, int] = field(default_factory=dict)
+    """Each candidate's category, read only when the query names a size."""
 
 
 def category_intent(*, vector: np.ndarray | None, limit: int = CATEGORY_INTENT_TOP) -> list[int]:
@@ -236,24 +238,31 @@ def search_rankings(*, prepared: PreparedQuery, signals: tuple[str, ...]) -> Ran
     candidates = {pk for ids in by_signal.values() for pk in ids}
     intent = {category: rank for rank, category in enumerate(category_intent(vector=vector), start=1)}
     category_rank, sized = {}, set()
-    if candidates and (intent or prepared.size):
-        for pk, category_id, size in Product.objects.filter(pk__in=candidates).values_list("pk", "category_id", "size"):
+    if candidates and intent:
+        for pk, category_id in Product.objects.filter(pk__in=candidates).values_list("pk", "category_id"):
             if category_id in intent:
                 category_rank[pk] = intent[category_id]
-            if prepared.size and size == prepared.size:
-                sized.add(pk)
+    categories: dict[int, int] = {}
+    if candidates and prepared.size:
+        sized = set(
+            Product.objects.filter(pk__in=candidates)
+            .filter(product_size_q(size=prepared.size))
+            .values_list("pk", flat=True)
+        )
+        categories = dict(Product.objects.filter(pk__in=candidates).values_list("pk", "category_id"))
     return Rankings(
         by_signal=by_signal,
         exact={pk: exactness for pk, exactness, _ in lexical if exactness},
         coverage={pk: coverage for pk, _, coverage in lexical if coverage < 1},
         category_rank=category_rank,
         sized=frozenset(sized),
+        categories=categories,
     )
 
 
 def rankings_combine(*, rankings: Rankings, weights: dict[str, float]) -> list[tuple[int, float, tuple[str, ...]]]:
-    """(pk, score, signals that found it): fused order, with exact and prefix title/SKU matches first and
-    products of the asked-for size next.
+    """(pk, score, signals that found it): fused order, with exact and prefix title/SKU matches first and,
+    within each category, products of the asked-for size first.
 
     The category intent adds weight / (60 + the category's rank) to the products of the categories
     nearest the query: a boost that the words and the meaning can outvote, never a filter.
@@ -265,9 +274,28 @@ def rankings_combine(*, rankings: Rankings, weights: dict[str, float]) -> list[t
             if pk in fused:
                 fused[pk] += category_weight / (RRF_K + rank)
     ordered = sorted(fused.items(), key=lambda item: (-item[1], item[0]))
-    ordered.sort(key=lambda item: (-rankings.exact.get(item[0], 0), item[0] not in rankings.sized))
+    ordered.sort(key=lambda item: -rankings.exact.get(item[0], 0))
+    if rankings.sized:
+        ordered = sized_first_within_category(ordered=ordered, rankings=rankings)
     members = {name: set(ids) for name, ids in rankings.by_signal.items()}
     return [(pk, score, tuple(name for name in rankings.by_signal if pk in members[name])) for pk, score in ordered]
+
+
+def sized_first_within_category(*, ordered: list[tuple[int, float]], rankings: Rankings) -> list[tuple[int, float]]:
+    """Products of the asked-for size take the first places their category holds in the order.
+
+    A size never moves a product across categories: "bike for a 10 year old" reads the kids' size
+    10-11Y, which the kids' T-shirts are sold in, and they must not rise above the bikes.
+    Exact title or SKU matches keep their places.
+    """
+    groups: dict[object, list[tuple[int, float]]] = {}
+    keys = []
+    for item in ordered:
+        key = ("exact", item[0]) if rankings.exact.get(item[0]) else rankings.categories.get(item[0])
+        keys.append(key)
+        groups.setdefault(key, []).append(item)
+    queues = {key: iter(sorted(items, key=lambda item: item[0] not in rankings.sized)) for key, items in groups.items()}
+    return [next(queues[key]) for key in keys]
 
 
 def search_rank(*, prepared: PreparedQuery, signals: tuple[str, ...]) -> list[tuple[int, float, tuple[str, ...]]]:

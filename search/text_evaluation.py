@@ -20,7 +20,7 @@ from ml.vectors import vector_nearest
 from search.ranking import text_encoder_available_get
 from search.selectors import Rankings, product_search, query_prepare, rankings_combine, search_rankings
 from shop.models import Category, Product
-from shop.selectors import category_subtree_q
+from shop.selectors import category_subtree_q, product_size_q
 
 SETS = {
     "development": Path(__file__).with_name("evaluation_queries.json"),
@@ -101,6 +101,8 @@ def _condition(*, spec: dict) -> Q | None:
             condition &= Q(rating_average__gte=value)
         elif name == "brand":
             condition &= Q(brand__iexact=value)
+        elif name == "size":
+            condition &= product_size_q(size=value)
         else:
             condition &= Q(**{name: value})
     return condition
@@ -159,6 +161,7 @@ def fused_ids(*, rankings: Rankings, configuration: dict) -> list[int]:
         coverage=rankings.coverage,
         category_rank=rankings.category_rank if configuration["boosts"] else {},
         sized=rankings.sized if configuration["boosts"] else frozenset(),
+        categories=rankings.categories,
     )
     return [pk for pk, _, _ in rankings_combine(rankings=subset, weights=configuration["weights"])]
 

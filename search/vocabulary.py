@@ -5,11 +5,11 @@ import re
 from django.core.cache import cache
 
 from search.models import ProductReviewText
-from shop.models import Category, Product
+from shop.models import Category, Product, ProductVariant
 
 VOCABULARY_CACHE_KEY = "search:vocabulary:v2"
 BRANDS_CACHE_KEY = "search:brands:v1"
-SIZES_CACHE_KEY = "search:sizes:v1"
+SIZES_CACHE_KEY = "search:sizes:v2"
 WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 
 
@@ -37,6 +37,9 @@ def catalog_sizes() -> frozenset[str]:
     """The sizes the catalog sells ("3-person", "4-5Y", "size 5"): a size read from a query must be one of them."""
     sizes = cache.get(SIZES_CACHE_KEY)
     if sizes is None:
-        sizes = frozenset(Product.objects.exclude(size="").values_list("size", flat=True).distinct())
+        # A product sold in sizes keeps each in a variant ("4-5Y"); its own size is the range ("2-3Y–10-11Y").
+        sizes = frozenset(Product.objects.exclude(size="").values_list("size", flat=True).distinct()) | frozenset(
+            ProductVariant.objects.exclude(size="").values_list("size", flat=True).distinct()
+        )
         cache.set(SIZES_CACHE_KEY, sizes, timeout=60 * 30)
     return sizes

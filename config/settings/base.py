@@ -333,14 +333,15 @@ IMAGE_ENCODER_TRAINING = {
 ML_DEVICE = env.str("ML_DEVICE", default="")
 ML_EMBED_BATCH_SIZE = env.int("ML_EMBED_BATCH_SIZE", default=64)
 
-# Search (search/): the fusion weights are the ones `manage.py evaluate_search --tune` picked
-# on the labelled queries (see README). The picture signal (CLIP text → product images) stays
-# off until CLIP weights are installed and the evaluation shows it helps.
+# Search (search/): the fusion weights are the ones `manage.py evaluate_search --tune` picked on
+# the development set only (see README); the held-out set never chose one. The picture signal
+# (the query's vector against the live image encoder's picture vectors) is absent while no image
+# encoder is live.
 SEARCH = {
     "WEIGHTS": {
-        "lexical": env.float("SEARCH_WEIGHT_LEXICAL", default=0.25),
+        "lexical": env.float("SEARCH_WEIGHT_LEXICAL", default=2.0),
         "semantic": env.float("SEARCH_WEIGHT_SEMANTIC", default=1.0),
-        "picture": env.float("SEARCH_WEIGHT_PICTURE", default=0.0),
+        "picture": env.float("SEARCH_WEIGHT_PICTURE", default=0.25),
         # The query's category intent: a boost for the products of its nearest categories, never a filter.
         "category": env.float("SEARCH_WEIGHT_CATEGORY", default=0.5),
     },

@@ -86,6 +86,11 @@ def category_subtree_q(*, category: Category, prefix: str = "category__") -> Q:
     return Q(**{f"{prefix}path": category.path}) | Q(**{f"{prefix}path__startswith": f"{category.path}/"})
 
 
+def product_size_q(*, size: str) -> Q:
+    """Products sold in `size`: their own size, or one of their variants' ("4-5Y" of a kids' hoodie)."""
+    return Q(size=size) | Q(pk__in=ProductVariant.objects.filter(size=size).values("product_id"))
+
+
 def products_filter(*, products: QuerySet[Product], filters: ProductFilters) -> QuerySet[Product]:
     """Structured filters as SQL WHERE clauses: never guessed from meaning. A category includes its subcategories."""
     if category := filters.get("category"):
