@@ -27,7 +27,13 @@ from ml.encoders import text_encoder_get
 from reviews.aspects import Aspect, aspects_compute, sentences_split, words_split
 from reviews.extractive import extractive_summary_build
 from reviews.grounding import review_sentences_build, summary_ground, summary_sentences_split
-from reviews.summaries import SummaryWork, _brief_numbers, summary_drafts_make, summary_work_build, summary_work_prepare
+from reviews.summaries import (
+    SummaryWork,
+    brief_numbers_list,
+    summary_drafts_make,
+    summary_work_build,
+    summary_work_prepare,
+)
 from shop.models import Product
 
 LABELLED_SET = Path(__file__).with_name("evaluation_faithfulness.json")
@@ -219,7 +225,7 @@ def faithfulness_evaluate(
         evaluated[half] += 1
         summary_work_prepare(work)
         source = review_sentences_build(reviews=work.texts)
-        numbers = _brief_numbers(work)
+        numbers = brief_numbers_list(work=work)
         for sentence in entry["sentences"]:
             verdicts = summary_ground(
                 text=sentence["text"], reviews=work.texts, aspects=work.aspects, source=source, allowed_numbers=numbers

@@ -50,6 +50,8 @@ def test_evaluate_summaries_prints_its_figures(local_llm):
     (extractive,) = figures["modes"]
     assert extractive["mode"] == "extractive" and extractive["products"] == 1 and extractive["llm_errors"] == 0
     assert extractive["seconds_per_summary"] > 0
+    assert extractive["sentences"] >= 2 and 0 <= extractive["sentences_grounded"] <= 1
+    assert len(figures["faithfulness"]["products_skipped"]) >= 20, "the labelled demo products are not in the test db"
     assert not ReviewSummary.objects.exists(), "the evaluation stores nothing"
     with pytest.raises(CommandError, match="--limit must be at least 1"):
         _call("evaluate_summaries", "--limit", "0")
