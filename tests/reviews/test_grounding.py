@@ -19,8 +19,9 @@ def test_the_sentiment_model_beats_the_majority_class_on_held_out_products(revie
 
 
 KNOWN_GAP = (
-    "Issue 13 is open: grounding lets some flipped planted facts through (a sentence turning a fact's polarity "
-    "passes on some probes), so this target is not met yet; strict, so the test fails once it is."
+    "Issue 13 is open: grounding catches the flipped fact on 21 of 22 probes; on the kitchen knife VADER's lexicon "
+    "reads 'Sharp blade, cuts cleanly' as negative ('cuts'), the blade comes out mixed, and 'the blade is terrible "
+    "and broke quickly' passes; strict, so the test fails once it is caught."
 )
 
 
