@@ -23,9 +23,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, limit: int, max_reviews: int, out: str, verbosity: int, **options) -> None:
         # The clothing department holds the real reviews; the rest of the demo's reviews are generated.
-        products = evaluation_products(limit=None).filter(
-            category_names__icontains="women's clothing", review_count__lte=max_reviews
-        )
+        products = evaluation_products(limit=None, clothing=True).filter(review_count__lte=max_reviews)
         ids = list(products.values_list("pk", flat=True))
         if not ids:
             raise CommandError("No women's clothing product has enough reviews; load the demo (manage.py seed_demo).")
