@@ -152,14 +152,19 @@ def opinion_score(*, words: Sequence[str]) -> int:
     return score
 
 
-def sentiment_label(*, positive: int, negative: int, mentions: int) -> str:
-    """Positive when most mentioning reviews praise it and few complain; negative when half complain."""
-    if not mentions:
+def sentiment_label(*, positive: int, negative: int) -> str:
+    """Of the reviews that take a side on it: positive when three in four praise it, negative when three in five
+    complain, mixed otherwise or when none takes a side.
+
+    Reviews that only mention it ("I ordered my usual size") take no side and do not dilute the others.
+    """
+    sided = positive + negative
+    if not sided:
         return "mixed"
-    if negative >= 0.5 * mentions or (negative > positive and negative >= 0.35 * mentions):
-        return "negative"
-    if positive >= 0.6 * mentions and negative < 0.25 * mentions:
+    if positive >= 0.75 * sided:
         return "positive"
+    if negative >= 0.6 * sided:
+        return "negative"
     return "mixed"
 
 
@@ -282,7 +287,7 @@ def aspects_compute(*, reviews: Sequence[ReviewText], excluded_words: Sequence[s
             by_review.setdefault(mention.review_id, []).append(mention.polarity)
         sides = [polarity_label(sum(values) / len(values)) for values in by_review.values()]
         positive, negative = sides.count(1), sides.count(-1)
-        label = sentiment_label(positive=positive, negative=negative, mentions=len(ids))
+        label = sentiment_label(positive=positive, negative=negative)
         quotes = _quotes(mentions=mentions, label=label)
         aspects.append(
             Aspect(

@@ -1,9 +1,13 @@
 """`manage.py evaluate_summaries`: each summary mode on the shop's products and on the planted-fact probes.
 
-Per mode: seconds per summary (aspects included), the share of written sentences that pass the
-grounding check, how often the grounded mode fell back, and the probes' coverage, contradictions
-and inventions. Aspects: how often their polarity (from the classifier's reading of the
-mentions) agrees with the naive star-rating label, printed beside it. Nothing is stored.
+Per mode: seconds per summary (aspects included), the share of its sentences that pass the
+grounding check (the LLM's raw sentences in the grounded mode; the extractive summary's own
+sentences in the extractive mode, checked only to be measured), how often the grounded mode fell
+back, and the probes' coverage, contradictions and inventions. Aspects: how often their polarity
+(from the classifier's reading of the mentions) agrees with the naive star-rating label. The
+labelled faithfulness set (`reviews.faithfulness`): the grounding check's precision and recall
+beside a naive cosine peer, and the aspects' usefulness and polarity against the labels, on its
+development and held-out halves. Nothing is stored.
 """
 
 import time
@@ -15,11 +19,12 @@ from django.db.models import QuerySet
 
 from reviews.aspects import aspects_compute, rating_label
 from reviews.extractive import extractive_summary_build
+from reviews.faithfulness import FaithfulnessEvaluation, faithfulness_evaluate, faithfulness_set_load
 from reviews.grounding import MIN_SENTENCES, summary_ground, summary_sentences_split
 from reviews.probes import probes_run
 from reviews.prompt import brief_prompt_build, summary_clean
 from reviews.sentiment import polarity_source
-from reviews.summaries import summary_drafts_make, summary_work_build, summary_work_prepare
+from reviews.summaries import brief_numbers_list, summary_drafts_make, summary_work_build, summary_work_prepare
 from shop.models import Product
 
 
@@ -31,6 +36,9 @@ class ModeEvaluation:
     seconds_per_summary: float = 0.0
     llm_sentences: int = 0
     llm_sentences_grounded: float = 0.0
+    sentences: int = 0
+    """The sentences the mode writes before any filter: the LLM's in the grounded mode, the extractive text's."""
+    sentences_grounded: float = 0.0
     fell_back: float = 0.0
     rejection_reasons: dict[str, int] = field(default_factory=dict)
     probes: int = 0
@@ -46,16 +54,25 @@ class SummaryEvaluation:
     aspects: int
     aspects_agreeing_with_stars: float
     modes: list[ModeEvaluation]
+    faithfulness: FaithfulnessEvaluation | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
-def evaluation_products(*, limit: int | None, product_ids: list[int] | None = None) -> QuerySet[Product]:
-    """Products with enough reviews to summarise (of `product_ids` when given); with `limit`, spread evenly (deterministic)."""
+CLOTHING = "women's clothing"
+
+
+def evaluation_products(
+    *, limit: int | None, product_ids: list[int] | None = None, clothing: bool = False
+) -> QuerySet[Product]:
+    """Products with enough reviews to summarise (of `product_ids` when given; of the demo's women's clothing, whose
+    reviews are real, with `clothing`); with `limit`, spread evenly (deterministic)."""
     products = Product.objects.filter(review_count__gte=settings.REVIEW_SUMMARIES["MIN_REVIEWS"]).order_by("pk")
     if product_ids:
         products = products.filter(pk__in=product_ids)
+    if clothing:
+        products = products.filter(category_names__icontains=CLOTHING)
     ids = list(products.values_list("pk", flat=True))
     if limit is not None and len(ids) > limit:
         step = len(ids) / limit
@@ -70,7 +87,7 @@ def _reason(text: str) -> str:
 def _mode_on_products(*, mode: str, products: list[Product], progress: Callable[[int], None]) -> ModeEvaluation:
     result = ModeEvaluation(mode=mode, backend=settings.LLM["BACKEND"] if mode != "extractive" else "-", products=0)
     seconds = 0.0
-    grounded = fell_back = 0
+    grounded = fell_back = written_grounded = 0
     for product in products:
         started = time.perf_counter()
         work = summary_work_build(product=product)
@@ -83,6 +100,11 @@ def _mode_on_products(*, mode: str, products: list[Product], progress: Callable[
             continue
         result.products += 1
         fell_back += bool(draft.fell_back)
+        verdicts = draft.verdicts or summary_ground(
+            text=draft.text, reviews=work.texts, aspects=work.aspects, allowed_numbers=brief_numbers_list(work=work)
+        )
+        result.sentences += len(verdicts)
+        written_grounded += sum(verdict.passed for verdict in verdicts)
         for verdict in draft.verdicts:
             result.llm_sentences += 1
             grounded += verdict.passed
@@ -92,6 +114,7 @@ def _mode_on_products(*, mode: str, products: list[Product], progress: Callable[
     answered = max(1, result.products)
     result.seconds_per_summary = round(seconds / max(1, len(products)), 3)
     result.llm_sentences_grounded = round(grounded / result.llm_sentences, 4) if result.llm_sentences else 0.0
+    result.sentences_grounded = round(written_grounded / result.sentences, 4) if result.sentences else 0.0
     result.fell_back = round(fell_back / answered, 4)
     result.rejection_reasons = dict(sorted(result.rejection_reasons.items(), key=lambda item: -item[1]))
     return result
@@ -115,7 +138,11 @@ def _probe_summariser(mode: str) -> Callable:
 
 
 def summaries_evaluate(
-    *, products: QuerySet[Product], modes: list[str], progress: Callable[[int], None] = lambda done: None
+    *,
+    products: QuerySet[Product],
+    modes: list[str],
+    faithfulness: bool = True,
+    progress: Callable[[int], None] = lambda done: None,
 ) -> SummaryEvaluation:
     products = list(products)
     aspects = agreeing = 0
@@ -138,4 +165,7 @@ def summaries_evaluate(
         aspects=aspects,
         aspects_agreeing_with_stars=round(agreeing / aspects, 4) if aspects else 0.0,
         modes=evaluations,
+        faithfulness=faithfulness_evaluate(labelled=faithfulness_set_load(), progress=progress)
+        if faithfulness
+        else None,
     )

@@ -8,6 +8,11 @@ A sentence passes when
   sentences share its key terms (most of its content words, stemmed);
 - its polarity agrees: each clause that names an aspect leans the way that aspect's mentions
   do, and the sentence does not lean against its supporting sentences.
+A sentence that quotes the reviews is supported by the review sentences it quotes (verbatim, so
+no similarity is needed), and must still agree with them. A sentence with no key term at all
+may only report the star ratings ("Customers rate it 4.2 of 5"): its numbers must be the brief's
+and its lean that of the stars; one that does not name the ratings says nothing ("They praise it
+for"). A sentence must be finished: an answer cut off by the token limit ends in a fragment.
 Every backend's output goes through `summary_ground`; the supporting review sentences of each
 kept sentence are stored with the summary (`ReviewSummary.evidence`) for staff.
 """
@@ -32,6 +37,9 @@ KEY_TERMS_AGREE = 0.6
 # Share of the labelled supporting sentences leaning the other way that makes a contradiction.
 CONTRADICTION_SHARE = 0.6
 MIN_SENTENCES = 2
+# A sentence about the ratings alone may praise at this average or above, and complain at this or below.
+RATINGS_POSITIVE = 3.5
+RATINGS_NEGATIVE = 3.0
 
 # Words a summary uses to report what customers say; they are no claim about the product.
 SUMMARY_WORDS = frozenset(
@@ -57,6 +65,8 @@ ORIGIN = re.compile(r"\b(?:made|manufactured|produced|sourced|designed)\s+in\b|\
 QUOTED = re.compile(r"[“\"]([^”\"]{3,})[”\"]")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 CAPITALISED = re.compile(r"[A-Z][a-z]+")
+FINISHED = re.compile(r"[.!?…][”\"')]*\s*$|[”\")]\s*[.!?]?\s*$")
+RATINGS = re.compile(r"\b(?:rate[ds]?|ratings?|stars?|average)\b", re.IGNORECASE)
 SENTENCE_SPLIT = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][”\"]))\s+(?=[“\"A-Z*•#>\d-])|\n+")
 
 
@@ -128,6 +138,25 @@ def review_sentences_build(*, reviews: Sequence[ReviewText]) -> ReviewSentences:
     )
 
 
+def _normalised(text: str) -> str:
+    return " ".join(text.lower().split()).rstrip("….")
+
+
+def _quoted_sentences(*, sentence: str, source: ReviewSentences) -> list[int]:
+    """The review sentences that the sentence's quotes copy."""
+    quotes = [_normalised(quote) for quote in QUOTED.findall(sentence)]
+    return [i for i, text in enumerate(source.texts) if any(quote in _normalised(text) for quote in quotes)]
+
+
+def _ratings_problem(*, score: float, reviews: Sequence[ReviewText]) -> str:
+    """A sentence about the ratings alone may lean only the way the stars do."""
+    mean = sum(review.rating for review in reviews) / len(reviews) if reviews else 0.0
+    own = polarity_label(score)
+    if (own == 1 and mean < RATINGS_POSITIVE) or (own == -1 and mean > RATINGS_NEGATIVE):
+        return f"leans {'positive' if own == 1 else 'negative'}; the stars average {mean:.1f}"
+    return ""
+
+
 def summary_sentences_split(text: str) -> list[str]:
     return [sentence.strip() for sentence in SENTENCE_SPLIT.split(text.strip()) if sentence.strip()]
 
@@ -145,6 +174,8 @@ def _names(text: str) -> list[str]:
 def _form_problem(*, sentence: str, source: ReviewSentences, raw_reviews: str, allowed_numbers: set[str]) -> str:
     if LIST_MARKUP.search(sentence):
         return "a list or markup"
+    if not FINISHED.search(sentence):
+        return "an unfinished sentence"
     for quoted in QUOTED.findall(sentence):
         if " ".join(quoted.lower().split()).rstrip("….") not in raw_reviews:
             return f"quotes words no review wrote ({quoted[:40]})"
@@ -205,8 +236,10 @@ def summary_ground(
     if not sentences:
         return []
     raw_reviews = " ".join(" ".join(review.text.lower().split()) for review in reviews)
-    vectors = text_encoder_get().encode([QUOTED.sub(" ", sentence) for sentence in sentences])
-    scores = polarities_score(texts=sentences, vectors=vectors)
+    # What a sentence claims is read without its quotes: they are the reviews' words, checked as such.
+    claims = [QUOTED.sub(" ", sentence) for sentence in sentences]
+    vectors = text_encoder_get().encode(claims)
+    scores = polarities_score(texts=claims, vectors=vectors)
     verdicts = []
     allowed = set(allowed_numbers)
     for sentence, vector, score in zip(sentences, vectors, scores.tolist()):
@@ -214,8 +247,18 @@ def summary_ground(
         if problem:
             verdicts.append(SentenceVerdict(sentence=sentence, passed=False, reason=problem))
             continue
+        terms = _key_terms(sentence)
+        if not terms:
+            problem = _ratings_problem(score=score, reviews=reviews) if RATINGS.search(sentence) else "says nothing"
+            verdicts.append(SentenceVerdict(sentence=sentence, passed=not problem, reason=problem))
+            continue
         similarities = source.vectors @ vector if len(source.texts) else np.zeros(0)
-        order = [int(i) for i in np.argsort(-similarities)[:SUPPORT_TOP] if similarities[i] >= SUPPORT_SIMILARITY]
+        order = _quoted_sentences(sentence=sentence, source=source)[:SUPPORT_TOP]
+        if order:
+            similarities = similarities.copy()
+            similarities[order] = 1.0
+        else:
+            order = [int(i) for i in np.argsort(-similarities)[:SUPPORT_TOP] if similarities[i] >= SUPPORT_SIMILARITY]
         supports = [
             Support(review_id=source.review_ids[i], text=source.texts[i], similarity=round(float(similarities[i]), 3))
             for i in order
@@ -223,7 +266,6 @@ def summary_ground(
         if not order or similarities[order[0]] < BEST_SIMILARITY:
             verdicts.append(SentenceVerdict(sentence=sentence, passed=False, reason="no review sentence says it"))
             continue
-        terms = _key_terms(sentence)
         supported_terms = {_stem(word) for i in order for word in words_split(source.texts[i])}
         if terms and len(terms & supported_terms) < KEY_TERMS_AGREE * len(terms):
             missing = ", ".join(sorted(terms - supported_terms))

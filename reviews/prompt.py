@@ -169,7 +169,8 @@ def brief_prompt_build(*, ratings: Sequence[int], aspects: Sequence) -> list[dic
     mean = sum(ratings) / len(ratings) if ratings else 0.0
     lines = [
         f"Ratings: {len(ratings)} customers, average {mean:.1f} of 5 "
-        f"({', '.join(f'{count} gave {stars} stars' for stars, count in counts.items() if count)})."
+        f"({', '.join(f'{count} gave {stars} stars' for stars, count in counts.items() if count)}; "
+        f"{counts[5] + counts[4]} gave 4 or 5 stars, {counts[2] + counts[1]} gave 1 or 2 stars)."
     ]
     for aspect in aspects:
         quotes = "; ".join(f'"{_data(quote)}"' for quote in aspect.quotes) or "none"

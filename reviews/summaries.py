@@ -124,7 +124,7 @@ def _extractive_draft(*, work: SummaryWork, fell_back: str = "", draft: SummaryD
     return draft
 
 
-def _brief_numbers(work: SummaryWork) -> list[str]:
+def brief_numbers_list(*, work: SummaryWork) -> list[str]:
     """The counts the brief gives the LLM: a summary may repeat them."""
     return re.findall(r"\d+(?:\.\d+)?", work.messages[-1]["content"]) if work.messages else []
 
@@ -152,7 +152,7 @@ def summary_drafts_make(*, works: Sequence[SummaryWork], mode: str | None = None
             text=summary_clean(text=result.text),
             reviews=work.texts,
             aspects=work.aspects,
-            allowed_numbers=_brief_numbers(work),
+            allowed_numbers=brief_numbers_list(work=work),
         )
         kept = [verdict for verdict in draft.verdicts if verdict.passed]
         if len(kept) < MIN_SENTENCES:

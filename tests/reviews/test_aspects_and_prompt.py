@@ -37,6 +37,13 @@ def test_an_aspect_takes_its_polarity_from_its_mentions_not_the_reviews_stars(re
         for n, extra in enumerate(["", " so much", " a lot", " dearly"], start=1)
     ]
     aspects = {aspect.name: aspect for aspect in aspects_compute(reviews=reviews, excluded_words=["Dress"])}
+    # A plain statement without opinion words takes no side: five stars do not make it praise.
+    assert aspects["lining"].sentiment != "positive" and aspects["lining"].mean_rating == 5
+    itchy = [
+        ReviewText(n, 5, f"Beautiful dress, I love it{extra}, but the lining is itchy and stays wet for hours.")
+        for n, extra in enumerate(["", " so much", " a lot", " dearly"], start=1)
+    ]
+    aspects = {aspect.name: aspect for aspect in aspects_compute(reviews=itchy, excluded_words=["Dress"])}
     assert aspects["lining"].sentiment == "negative" and aspects["lining"].mean_rating == 5
     assert "wet" in aspects["lining"].quote
 

@@ -19,12 +19,12 @@ def test_the_sentiment_model_beats_the_majority_class_on_held_out_products(revie
 
 
 KNOWN_GAP = (
-    "Issue 13 is open: clause polarity from the review-level sentiment model misreads some planted facts "
-    "(3 of 22 probes), so these targets are not met yet; strict, so the test fails once they are."
+    "Issue 13 is open: grounding catches the flipped fact on 21 of 22 probes; on the kitchen knife VADER's lexicon "
+    "reads 'Sharp blade, cuts cleanly' as negative ('cuts'), the blade comes out mixed, and 'the blade is terrible "
+    "and broke quickly' passes; strict, so the test fails once it is caught."
 )
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN_GAP)
 def test_the_extractive_summary_states_the_planted_facts_with_their_polarity_and_nothing_else(review_sentiment):
     def summarise(probe, reviews, aspects):
         return summary_sentences_split(extractive_summary_build(reviews=reviews, aspects=aspects).text)
@@ -56,12 +56,7 @@ def test_the_extractive_summary_quotes_reviews_verbatim_and_is_the_same_every_ti
     ("sentence", "passes", "reason"),
     [
         ("Customers say the waistband has no elastic and slides down.", True, ""),
-        pytest.param(
-            "Customers say the waistband has plenty of elastic and stays up perfectly.",
-            False,
-            "",
-            marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAP),
-        ),
+        ("Customers say the waistband has plenty of elastic and stays up perfectly.", False, ""),
         ("Customers love the soft fabric.", True, ""),
         ("I bought these for my daughter and she loves the fabric.", False, "first-person"),
         ("The reviews say the fabric is soft.", False, "the reviews"),
