@@ -20,10 +20,17 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=30, help="Products, spread evenly (default 30).")
         parser.add_argument("--max-reviews", type=int, default=40, help="Skip products with more reviews than this.")
         parser.add_argument("--out", required=True, help="Path of the JSON; a .txt beside it is the reading copy.")
+        parser.add_argument(
+            "--product", type=int, action="append", metavar="ID", help="Only this product (repeatable)."
+        )
 
-    def handle(self, *args, limit: int, max_reviews: int, out: str, verbosity: int, **options) -> None:
+    def handle(
+        self, *args, limit: int, max_reviews: int, out: str, product: list[int] | None, verbosity: int, **options
+    ) -> None:
         # The clothing department holds the real reviews; the rest of the demo's reviews are generated.
         products = evaluation_products(limit=None, clothing=True).filter(review_count__lte=max_reviews)
+        if product:
+            products = products.filter(pk__in=product)
         ids = list(products.values_list("pk", flat=True))
         if not ids:
             raise CommandError("No women's clothing product has enough reviews; load the demo (manage.py seed_demo).")
@@ -32,8 +39,8 @@ class Command(BaseCommand):
         with tqdm(total=chosen.count(), unit="product", disable=verbosity == 0, file=self.stderr._out) as bar:
             try:
                 candidates = []
-                for product in chosen:
-                    candidates += faithfulness_candidates_build(products=[product])
+                for picked in chosen:
+                    candidates += faithfulness_candidates_build(products=[picked])
                     bar.update(1)
             except LLMUnavailable as error:
                 raise CommandError(str(error)) from error
