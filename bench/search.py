@@ -1,6 +1,6 @@
 """Search latency: hybrid (query embedding included) beside lexical-only, at catalog sizes.
 
-    python bench/search.py [--sizes 2000,100000] [--rounds 3]
+    python bench/search.py [--sizes 2000,100000] [--rounds 3] [--no-photos]
 
 Each size gets its own embedded PostgreSQL under var/bench/pg-SIZE, seeded (and embedded)
 on first use: 100,000 products take about half an hour to prepare on 2 cores; later runs
@@ -38,7 +38,7 @@ def measure(*, rounds: int) -> dict:
     call_command("migrate", verbosity=0)
     if Product.objects.count() < size:
         call_command("seed_demo", products=size, users=1000, seed=7, no_clothing=size != 2000)
-    image_encoder = image_encoder_ensure(size=size)
+    image_encoder = image_encoder_ensure(size=size) if os.environ.get("BENCH_PHOTOS") != "0" else None
     queries = [item["query"] for item in evaluation_queries()]
     product_search(query="warm up the encoder")
     timings: dict[str, list[float]] = {"lexical": [], "hybrid": []}
@@ -49,7 +49,8 @@ def measure(*, rounds: int) -> dict:
                 product_search(query=query, signals=signals)
                 timings[name].append((time.perf_counter() - start) * 1000)
 
-    timings.update(photo_search_timings(rounds=rounds))
+    if image_encoder is not None:
+        timings.update(photo_search_timings(rounds=rounds))
 
     def percentile(values: list[float], share: float) -> float:
         ordered = sorted(values)
@@ -148,6 +149,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="2000,100000")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--no-photos",
+        dest="photos",
+        action="store_false",
+        help="Time text search only (no image encoder is put on the benchmark catalogs).",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--shop-image-encoder", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -158,7 +165,11 @@ def main() -> None:
         print(json.dumps(measure(rounds=args.rounds)))
         return
 
-    found = subprocess.run([sys.executable, __file__, "--shop-image-encoder"], capture_output=True, text=True)
+    found = (
+        subprocess.run([sys.executable, __file__, "--shop-image-encoder"], capture_output=True, text=True)
+        if args.photos
+        else subprocess.CompletedProcess(args=[], returncode=1)
+    )
     rows: list[dict] = (
         [{"image_encoder": json.loads(found.stdout.strip().splitlines()[-1])}] if found.returncode == 0 else []
     )
@@ -166,6 +177,7 @@ def main() -> None:
         env = {
             **os.environ,
             "BENCH_SIZE": str(size),
+            "BENCH_PHOTOS": "1" if args.photos else "0",
             "EMBEDDED_POSTGRES_DIR": str(ROOT / "var" / "bench" / f"pg-{size}"),
         }
         env.pop("DATABASE_URL", None)
