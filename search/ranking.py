@@ -24,6 +24,7 @@ from ml.encoders import (
     text_encoder_get,
     text_encoder_name,
 )
+from ml.image_tower import AlignedImageEncoder
 from ml.vectors import vector_nearest
 from search.image_encoders import image_vector_field, live_image_encoder_get
 
@@ -172,18 +173,26 @@ def text_encoder_available_get() -> TextEncoder | None:
         return None
 
 
-def picture_rank(*, base: QuerySet, text: str, limit: int, filtered: bool) -> list[tuple[int, float]]:
+def picture_rank(
+    *, base: QuerySet, text: str, limit: int, filtered: bool, text_vector: np.ndarray | None = None
+) -> list[tuple[int, float]]:
     """(pk, similarity) of products whose picture is closest to the words; empty without an image encoder.
 
     CLIP's text tower makes the query vector; a trained tower shares the text encoder's space,
-    so the query's text vector searches its pictures directly.
+    so the query's text vector (`text_vector`, when the semantic ranking already made it) searches
+    its pictures directly, and the query is encoded once.
     """
     try:
         encoder = live_image_encoder_get()
     except EncoderUnavailable:
         return []
     with_images = base.filter(image_encoder=encoder.name)
-    vector = encoder.encode_texts([" ".join(query_terms(text=text))])[0]
+    aligned = isinstance(encoder, AlignedImageEncoder)
+    vector = (
+        text_vector
+        if aligned and text_vector is not None
+        else encoder.encode_texts([" ".join(query_terms(text=text))])[0]
+    )
     rows = vector_nearest(
         queryset=with_images,
         field=image_vector_field(encoder=encoder),

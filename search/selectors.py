@@ -233,7 +233,8 @@ def search_rankings(*, prepared: PreparedQuery, signals: tuple[str, ...]) -> Ran
         by_signal["semantic"] = semantic
     if "picture" in signals:
         by_signal["picture"] = [
-            pk for pk, _ in picture_rank(base=base, text=text, limit=vector_limit, filtered=filtered)
+            pk
+            for pk, _ in picture_rank(base=base, text=text, limit=vector_limit, filtered=filtered, text_vector=vector)
         ]
     candidates = {pk for ids in by_signal.values() for pk in ids}
     intent = {category: rank for rank, category in enumerate(category_intent(vector=vector), start=1)}
