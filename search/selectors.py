@@ -192,7 +192,7 @@ class Rankings:
     category_rank: dict[int, int] = field(default_factory=dict)
     sized: frozenset[int] = frozenset()
     categories: dict[int, int] = field(default_factory=dict)
-    """Each candidate's category, read only when the query names a size."""
+    """Each candidate's category, read when the query has a category intent or names a size."""
 
 
 def category_intent(*, vector: np.ndarray | None, limit: int = CATEGORY_INTENT_TOP) -> list[int]:
@@ -238,24 +238,21 @@ def search_rankings(*, prepared: PreparedQuery, signals: tuple[str, ...]) -> Ran
         ]
     candidates = {pk for ids in by_signal.values() for pk in ids}
     intent = {category: rank for rank, category in enumerate(category_intent(vector=vector), start=1)}
-    category_rank, sized = {}, set()
-    if candidates and intent:
-        for pk, category_id in Product.objects.filter(pk__in=candidates).values_list("pk", "category_id"):
-            if category_id in intent:
-                category_rank[pk] = intent[category_id]
     categories: dict[int, int] = {}
-    if candidates and prepared.size:
-        sized = set(
-            Product.objects.filter(pk__in=candidates)
-            .filter(product_size_q(size=prepared.size))
-            .values_list("pk", flat=True)
-        )
+    if candidates and (intent or prepared.size):
         categories = dict(Product.objects.filter(pk__in=candidates).values_list("pk", "category_id"))
+    sized = (
+        Product.objects.filter(pk__in=candidates)
+        .filter(product_size_q(size=prepared.size))
+        .values_list("pk", flat=True)
+        if candidates and prepared.size
+        else []
+    )
     return Rankings(
         by_signal=by_signal,
         exact={pk: exactness for pk, exactness, _ in lexical if exactness},
         coverage={pk: coverage for pk, _, coverage in lexical if coverage < 1},
-        category_rank=category_rank,
+        category_rank={pk: intent[category] for pk, category in categories.items() if category in intent},
         sized=frozenset(sized),
         categories=categories,
     )
