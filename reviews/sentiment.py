@@ -161,6 +161,11 @@ def _vader():
     return loaded_get(key="reviews.vader", version="3.3.2", load=SentimentIntensityAnalyzer)
 
 
+def vader_lexicon() -> dict[str, float]:
+    """VADER's word valences (−4 to 4)."""
+    return _vader().lexicon
+
+
 def opinion_cues_score(*, text: str) -> float | None:
     """The opinion a clause states by its words, in [-1, 1]; None when it states none (a plain statement)."""
     from reviews.aspects import opinion_score, words_split

@@ -58,6 +58,17 @@ def test_colours_units_and_garment_names_are_not_aspects():
     assert not names & {"navy", "blue", "lbs", "top", "pants", "pair", "shows", "navy blue"}
 
 
+@pytest.mark.django_db
+def test_opinions_and_manners_are_not_aspects_the_things_they_judge_are():
+    reviews = [
+        ReviewText(n, 5, f"So unique and easy, a fun favorite for curvy me{extra}; the waist is too tight.")
+        for n, extra in enumerate(["", " indeed", " really", " truly", " honestly"], start=1)
+    ]
+    names = {aspect.name for aspect in aspects_compute(reviews=reviews)}
+    assert "waist" in names
+    assert not names & {"unique", "easy", "fun", "favorite", "curvy"}
+
+
 def test_no_reviews_no_aspects():
     assert aspects_compute(reviews=[]) == []
 
