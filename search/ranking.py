@@ -105,6 +105,7 @@ def lexical_rank(
             .exclude(pk__in=[pk for pk, _, _ in rows])
             .annotate(
                 exactness=exactness,
+                # Shoppers' review words count too, at a fifth of the catalog text's rank (see search.review_text).
                 rank=SearchRank(F("search_document"), query)
                 + REVIEW_WEIGHT * Coalesce(SearchRank(F("review_text__document"), query), Value(0.0)),
             )
@@ -115,10 +116,9 @@ def lexical_rank(
     return rows
 
 
-def _matching_ids(*, query: SearchQuery):
+def _matching_ids(*, query: SearchQuery) -> QuerySet:
     """Ids of the products whose catalog text or review words match: each side through its own GIN index.
 
-    Shoppers' review words count too, at a fifth of the catalog text's rank (see search.review_text).
     Written as one OR across the join, PostgreSQL reads every product row instead (a sequential scan of
     the whole catalog, vectors included, about 100 ms at 100,000 products).
     """
@@ -126,7 +126,7 @@ def _matching_ids(*, query: SearchQuery):
         Product.objects.filter(search_document=query)
         .order_by()
         .values("pk")
-        .union(ProductReviewText.objects.filter(document=query).order_by().values("product_id"))
+        .union(ProductReviewText.objects.filter(document=query).order_by().values("product_id"), all=True)
     )
 
 
