@@ -2,8 +2,9 @@
 
     python bench/gpu_check.py [--texts 2000] [--images 256] [--users 4000] [--summaries 16]
 
-Needs only the repository and its requirements (no database, no seeded shop); vLLM rows need
-requirements-gpu.txt. Rows:
+Needs only the repository and its requirements; the image-encoder row also needs a seeded shop
+(`make setup`: its pictures and text vectors, from DATABASE_URL or the embedded PostgreSQL); vLLM
+rows need requirements-gpu.txt. Rows:
 - text embedding: the configured text encoder (ml.encoders) on --texts product-like texts;
 - image embedding: the image encoder's architecture (ViT-B-32) with random weights on --images
   pictures, because no CLIP weights can be fetched here: it times the network, not its quality;
@@ -167,10 +168,13 @@ def main() -> None:
     parser.add_argument("--summaries", type=int, default=16)
     options = parser.parse_args()
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.development")
     import django
     import torch
 
+    from config.environment import django_environment_prepare
+
+    # The image-encoder row reads the catalog's pictures: without DATABASE_URL this starts the embedded PostgreSQL.
+    django_environment_prepare()
     django.setup()
     cuda = cuda_available()
     name = torch.cuda.get_device_name(0) if cuda else "none"
