@@ -54,13 +54,13 @@ STOP_WORDS = frozenset(
     huge tiny long short high low wide narrow tight loose heavy light thin thick looks look looked looking feel feels
     felt feeling fits fitting fitted run runs ran true usually normally typically regular normal sized ordered
     top tops shirt shirts tee tees blouse blouses dress dresses sweater sweaters pants jeans skirt skirts jacket
-    jackets coat coats garment outfit outfits clothes clothing
+    jackets coat coats garment outfit outfits clothes clothing pant culotte culottes
     pair pairs shows show showed stays stay stayed goes went makes made gives gave hit hits hits lbs lb pounds inches
     inch ft feet cm kg oz xs xl xxl xxs petite petites regular tall sizes usual normally typical typically medium mediums
     bra bras cami camis tank tanks tunic tunics cardigan cardigans sweatshirt hoodie leggings shorts romper
     jumpsuit vest vests swimsuit bikini pajamas pjs pajama robe suit trousers kimono poncho bottoms piece
     black white ivory cream grey gray red burgundy orange coral yellow mustard green olive blue navy purple pink blush
-    brown tan beige camel gold silver teal turquoise mint maroon wine lavender lilac rust charcoal khaki
+    brown tan beige camel gold silver teal turquoise mint maroon wine lavender lilac rust charcoal khaki moss
     color colors colour colours shade shades
     mom daughter husband sister friend friends girl girls woman women lady ladies son wife mother model models
     retailer's
