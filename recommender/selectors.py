@@ -24,6 +24,7 @@ from recommender.model import item_table, user_tensors
 from recommender.models import ItemVector, ModelVersion
 from recommender.registry import ModelLoadFailed, ModelUnavailable, live_model_get, model_version_get
 from shop.models import CustomerProfile, Interaction, Product
+from shop.selectors import PRODUCT_CARD_DEFERRED
 
 TRENDING_CACHE_KEY = "recommender:trending:v1"
 TRENDING_POOL = 200
@@ -53,12 +54,8 @@ class Recommendations:
     version_id: int | None = None
 
 
-# Cards need none of these, and the vectors and the search document are the bulk of a row.
-CARD_DEFERRED = ("description", "search_document", "text_embedding", "image_embedding")
-
-
 def _available_products():
-    return Product.objects.filter(is_active=True, stock__gt=0).defer(*CARD_DEFERRED)
+    return Product.objects.filter(is_active=True, stock__gt=0).defer(*PRODUCT_CARD_DEFERRED)
 
 
 def trending_product_ids() -> list[int]:

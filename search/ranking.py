@@ -8,14 +8,14 @@ with weights chosen by `manage.py evaluate_search --tune`.
 """
 
 import re
+from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
 import numpy as np
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, IntegerField, Q, QuerySet, Value, When
 
 from ml.degraded import degradation_record
 from ml.encoders import (
@@ -28,13 +28,22 @@ from ml.image_tower import AlignedImageEncoder
 from ml.vectors import vector_nearest
 from search.image_encoders import image_vector_field, live_image_encoder_get
 from search.models import ProductReviewText
-from shop.models import Product
 
 TERM = re.compile(r"\w+", re.UNICODE)
 EXCLUDED = re.compile(r"(?:^|\s)-(\w+)", re.UNICODE)
 MAX_TERMS = 12
+# PostgreSQL's English stop words (its english.stop, the Snowball list): the words its full-text search
+# drops. A pair of words that holds one of them matches as the other word alone, so the "some of the
+# words" tier must leave them out, or "a gift for someone who loves hiking" ranks every product that
+# mentions love (tests/search/test_ranking.py checks this list against the database).
 STOP_WORDS = frozenset(
-    "a an and are as at be but by for from has have i in is it its my of on or so that the their this to was with you your".split()
+    """i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her
+    hers herself it its itself they them their theirs themselves what which who whom this that these those
+    am is are was were be been being have has had having do does did doing a an the and but if or because
+    as until while of at by for with about against between into through during before after above below to
+    from up down in out on off over under again further then once here there when where why how all any
+    both each few more most other some such no nor not only own same so than too very s t can will just
+    don should now""".split()
 )
 RRF_K = 60
 REVIEW_WEIGHT = 0.2
@@ -60,10 +69,19 @@ def words_excluded_q(*, words: list[str]) -> Q:
     return condition
 
 
-def lexical_rank(
-    *, base: QuerySet, text: str, limit: int, excluded_words: tuple[str, ...] = ()
-) -> list[tuple[int, int, float]]:
-    """(pk, exactness, coverage) in lexical order: SKU, exact then prefix title, then every word, then some, by rank.
+@dataclass(frozen=True)
+class LexicalMatch:
+    pk: int
+    exactness: int
+    """2: the SKU or the whole title; 1: the title starts with the query; 0: the words match."""
+    coverage: float
+    """The share of the query's content words its tier's documents hold."""
+    embedded: bool
+    """Whether the product's text vector is the current encoder's (see unembedded_place)."""
+
+
+def lexical_rank(*, base: QuerySet, text: str, limit: int, excluded_words: tuple[str, ...] = ()) -> list[LexicalMatch]:
+    """Lexical order: SKU, exact then prefix title, then every word, then some, by rank.
 
     Documents holding every word are ranked first and alone; documents holding only some
     are ranked only when the first set leaves room, so common words stay cheap. Coverage is
@@ -93,41 +111,54 @@ def lexical_rank(
         default=Value(0),
         output_field=IntegerField(),
     )
-    sku = list(base.filter(sku=phrase.upper()).values_list("pk", flat=True)[:1])
-    rows = [(pk, 2, 1.0) for pk in sku]
+    embedded = ExpressionWrapper(Q(text_encoder=text_encoder_name()), output_field=BooleanField())
+    sku = base.filter(sku=phrase.upper()).annotate(embedded=embedded).values_list("pk", "embedded")[:1]
+    rows = [LexicalMatch(pk=pk, exactness=2, coverage=1.0, embedded=vector) for pk, vector in sku]
     partial = min(len(groups[0].split()), len(content)) / len(content)
     # The second tier leaves out the first's rows; had the first filled its room, the second is not run.
     for query, coverage in ((every_word, 1.0), (any_word, partial)):
         if len(rows) >= limit:
             break
-        ranked = (
-            base.filter(pk__in=_matching_ids(query=query))
-            .exclude(pk__in=[pk for pk, _, _ in rows])
-            .annotate(
-                exactness=exactness,
-                # Shoppers' review words count too, at a fifth of the catalog text's rank (see search.review_text).
-                rank=SearchRank(F("search_document"), query)
-                + REVIEW_WEIGHT * Coalesce(SearchRank(F("review_text__document"), query), Value(0.0)),
-            )
-            .order_by("-exactness", "-rank", "pk")
-            .values_list("pk", "exactness")[: limit - len(rows)]
-        )
-        rows += [(pk, exact, coverage) for pk, exact in ranked]
+        kept = base.exclude(pk__in=[row.pk for row in rows]).annotate(exactness=exactness, embedded=embedded)
+        rows += [
+            LexicalMatch(pk=pk, exactness=exact, coverage=coverage, embedded=vector)
+            for pk, exact, vector in _tier_rank(products=kept, query=query, room=limit - len(rows))
+        ]
     return rows
 
 
-def _matching_ids(*, query: SearchQuery) -> QuerySet:
-    """Ids of the products whose catalog text or review words match: each side through its own GIN index.
+def _tier_rank(*, products: QuerySet, query: SearchQuery, room: int) -> list[tuple[int, int, bool]]:
+    """(pk, exactness, embedded) of the `room` best matches: exactness, then catalog rank plus a fifth of the review rank.
 
-    Written as one OR across the join, PostgreSQL reads every product row instead (a sequential scan of
-    the whole catalog, vectors included, about 100 ms at 100,000 products).
+    The catalog text and the review words are matched each through its own GIN index, and the best
+    `room` by catalog rank are ranked with every product whose review words match. When more products
+    match than there is room for, one outside the catalog's best whose reviews hold only some of the
+    words is not lifted by them. Joined in one query instead, PostgreSQL looks every matching id up one
+    by one (about 75 ms for the 10,000 products that say "toys" among 100,000).
     """
-    return (
-        Product.objects.filter(search_document=query)
-        .order_by()
-        .values("pk")
-        .union(ProductReviewText.objects.filter(document=query).order_by().values("product_id"), all=True)
+    catalog = list(
+        products.filter(search_document=query)
+        .annotate(rank=SearchRank(F("search_document"), query))
+        .order_by("-exactness", "-rank", "pk")
+        .values_list("pk", "exactness", "embedded", "rank")[:room]
     )
+    matched = ProductReviewText.objects.filter(document=query, product__in=products.values("pk"))
+    found = {row[0] for row in catalog}
+    if missing := set(matched.values_list("product_id", flat=True)) - found:
+        catalog += (
+            products.filter(pk__in=missing)
+            .annotate(rank=SearchRank(F("search_document"), query))
+            .values_list("pk", "exactness", "embedded", "rank")
+        )
+    # Ranked like the catalog text: reviews holding some of the words count a little, as in ts_rank.
+    reviews = dict(
+        ProductReviewText.objects.filter(product_id__in=[row[0] for row in catalog])
+        .annotate(rank=SearchRank(F("document"), query))
+        .values_list("product_id", "rank")
+    )
+    # Shoppers' review words count too, at a fifth of the catalog text's rank (see search.review_text).
+    scored = sorted(catalog, key=lambda row: (-row[1], -(row[3] + REVIEW_WEIGHT * reviews.get(row[0], 0.0)), row[0]))
+    return [(pk, exact, vector) for pk, exact, vector, _ in scored[:room]]
 
 
 def query_vector(*, text: str) -> np.ndarray | None:
@@ -156,19 +187,19 @@ def semantic_rank(*, base: QuerySet, vector: np.ndarray | None, limit: int, filt
     return [(pk, 1 - distance) for pk, distance in rows]
 
 
-def unembedded_place(*, base: QuerySet, semantic: list[int], lexical: list[int]) -> list[int]:
+def unembedded_place(*, semantic: list[int], lexical: list[LexicalMatch]) -> list[int]:
     """The semantic ranking with the lexical matches whose text vector is not computed yet put at their lexical rank.
 
     A product saved while Redis or the worker is down waits for its vector; missing evidence is not
     evidence against it, so a shopper typing its exact words still finds it first.
     """
-    missing = set(base.filter(pk__in=lexical).exclude(text_encoder=text_encoder_name()).values_list("pk", flat=True))
+    missing = {match.pk for match in lexical if not match.embedded}
     if not missing:
         return semantic
     placed = [pk for pk in semantic if pk not in missing]
-    for rank, pk in enumerate(lexical):
-        if pk in missing:
-            placed.insert(min(rank, len(placed)), pk)
+    for rank, match in enumerate(lexical):
+        if match.pk in missing:
+            placed.insert(min(rank, len(placed)), match.pk)
     return placed
 
 

@@ -1,5 +1,7 @@
 """Search reads: a text query or a photo → filtered, ranked, faceted, paginated products."""
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -29,8 +31,8 @@ from search.ranking import (
 )
 from search.spelling import Spelling, spelling_check
 from search.vocabulary import catalog_brands, catalog_sizes
-from shop.models import Category, Product
-from shop.selectors import product_size_q, products_filter
+from shop.models import Product
+from shop.selectors import PRODUCT_CARD_DEFERRED, CategoryNode, category_leaves, product_size_q, products_filter
 
 SIGNAL_LABELS = {
     "lexical": "Matches your words",
@@ -86,7 +88,7 @@ def _ordered_page(
     if sort in ORDERINGS and ids:
         ids = list(Product.objects.filter(pk__in=ids).order_by(*ORDERINGS[sort]).values_list("pk", flat=True))
     page = Paginator(ids, page_size).get_page(page_number)
-    products = Product.objects.select_related("category").in_bulk(list(page.object_list))
+    products = Product.objects.select_related("category").defer(*PRODUCT_CARD_DEFERRED).in_bulk(list(page.object_list))
     by_id = {pk: (score, signals) for pk, score, signals in ranked}
     hits = [
         SearchHit(product=products[pk], score=by_id[pk][0], signals=by_id[pk][1])
@@ -96,7 +98,7 @@ def _ordered_page(
     return page, hits
 
 
-def category_suggestions(*, text: str, limit: int = 3) -> list[Category]:
+def category_suggestions(*, text: str, limit: int = 3) -> list[CategoryNode]:
     """Leaf categories closest in meaning to a query that found nothing; none without a text encoder."""
     if not text:
         return []
@@ -110,17 +112,20 @@ def category_suggestions(*, text: str, limit: int = 3) -> list[Category]:
     return [categories[i] for i in scores.argsort()[::-1][:limit]]
 
 
-def category_vectors() -> tuple[list[Category], np.ndarray]:
-    """The leaf categories and the text vectors of their names (with their parents'), loaded once per process."""
-    categories = list(Category.objects.filter(children__isnull=True).select_related("parent__parent"))
+def category_vectors() -> tuple[list[CategoryNode], np.ndarray]:
+    """The leaf categories and the text vectors of their names (with their parents'), encoded once per process.
+
+    Read from the cached category tree: every query asks, and categories change only when staff edit them.
+    """
+    leaves = category_leaves()
     encoder = text_encoder_available_get()
-    if not categories or encoder is None:
+    if not leaves or encoder is None:
         return [], np.zeros((0, 0))
-    names = tuple(category.names_path for category in categories)
+    names = tuple(names for _, names in leaves)
     vectors = loaded_get(
         key="search.category_vectors", version=(encoder.name, names), load=lambda: encoder.encode(list(names))
     )
-    return categories, vectors
+    return [node for node, _ in leaves], vectors
 
 
 @dataclass
@@ -203,21 +208,36 @@ def category_intent(*, vector: np.ndarray | None, limit: int = CATEGORY_INTENT_T
     if not categories:
         return []
     scores = vectors @ vector
-    return [categories[i].pk for i in scores.argsort()[::-1][:limit]]
+    return [categories[i].id for i in scores.argsort()[::-1][:limit]]
+
+
+def query_encoding_pool() -> ThreadPoolExecutor:
+    """Threads that make query vectors beside the lexical ranking; a process serves a few searches at once.
+
+    One pool per process id: a worker forked from a parent that had searched inherits no threads.
+    """
+    return loaded_get(
+        key="search.query_encoding",
+        version=os.getpid(),
+        load=lambda: ThreadPoolExecutor(max_workers=2, thread_name_prefix="query-encoding"),
+    )
 
 
 def search_rankings(*, prepared: PreparedQuery, signals: tuple[str, ...]) -> Rankings:
     base, text, filtered = prepared.base, prepared.ranked_text, bool(prepared.filters)
     limit, vector_limit = settings.SEARCH["CANDIDATES"], settings.SEARCH["VECTOR_CANDIDATES"]
     by_signal: dict[str, list[int]] = {}
+    # The encoder runs while PostgreSQL ranks the words: both release the GIL, so on two cores the
+    # query's vector costs little of the wall time the shopper waits (see bench/search.py).
+    encoding = query_encoding_pool().submit(query_vector, text=text) if "semantic" in signals else None
     lexical = (
         lexical_rank(base=base, text=text, limit=limit, excluded_words=prepared.excluded_words)
         if "lexical" in signals
         else []
     )
     if "lexical" in signals:
-        by_signal["lexical"] = [pk for pk, _, _ in lexical]
-    vector = query_vector(text=text) if "semantic" in signals else None
+        by_signal["lexical"] = [match.pk for match in lexical]
+    vector = encoding.result() if encoding is not None else None
     if "semantic" in signals:
         semantic = [pk for pk, _ in semantic_rank(base=base, vector=vector, limit=vector_limit, filtered=filtered)]
         if prepared.excluded_words and semantic:
@@ -229,7 +249,7 @@ def search_rankings(*, prepared: PreparedQuery, signals: tuple[str, ...]) -> Ran
             )
             semantic = [pk for pk in semantic if pk not in holding] + [pk for pk in semantic if pk in holding]
         if vector is not None and lexical:
-            semantic = unembedded_place(base=base, semantic=semantic, lexical=[pk for pk, _, _ in lexical])
+            semantic = unembedded_place(semantic=semantic, lexical=lexical)
         by_signal["semantic"] = semantic
     if "picture" in signals:
         by_signal["picture"] = [
@@ -250,8 +270,8 @@ def search_rankings(*, prepared: PreparedQuery, signals: tuple[str, ...]) -> Ran
     )
     return Rankings(
         by_signal=by_signal,
-        exact={pk: exactness for pk, exactness, _ in lexical if exactness},
-        coverage={pk: coverage for pk, _, coverage in lexical if coverage < 1},
+        exact={match.pk: match.exactness for match in lexical if match.exactness},
+        coverage={match.pk: match.coverage for match in lexical if match.coverage < 1},
         category_rank={pk: intent[category] for pk, category in categories.items() if category in intent},
         sized=frozenset(sized),
         categories=categories,

@@ -32,6 +32,13 @@ class ProductFilters(TypedDict, total=False):
     colour: str
 
 
+# No page or API shows these, and they are the bulk of a row: reading and parsing the vectors is
+# most of a listing's database time.
+PRODUCT_INTERNAL_COLUMNS = ("search_document", "text_embedding", "image_embedding", "image_aligned_embedding")
+# Product cards (search hits, recommendations) show no description either.
+PRODUCT_CARD_DEFERRED = ("description", *PRODUCT_INTERNAL_COLUMNS)
+
+
 @dataclass(frozen=True)
 class CategoryNode:
     id: int
@@ -52,6 +59,26 @@ def category_tree() -> list[CategoryNode]:
         ]
         cache.set(CATEGORY_TREE_CACHE_KEY, nodes, timeout=60 * 60)
     return nodes
+
+
+def category_leaves() -> list[tuple[CategoryNode, str]]:
+    """Each leaf category of the cached tree with its names from the department down ("Electronics › Audio › Headphones")."""
+    nodes = category_tree()
+    by_id = {node.id: node for node in nodes}
+    parents = {node.parent_id for node in nodes}
+    leaves = []
+    for node in nodes:
+        if node.id in parents:
+            continue
+        names, walk = [], node
+        # Bounded by the tree's size: a saved tree has no loops (Category.clean), but a cache is not the database.
+        for _ in range(len(nodes)):
+            names.append(walk.name)
+            walk = by_id.get(walk.parent_id)
+            if walk is None:
+                break
+        leaves.append((node, " › ".join(reversed(names))))
+    return leaves
 
 
 def category_tree_forget() -> None:
@@ -114,7 +141,7 @@ def products_filter(*, products: QuerySet[Product], filters: ProductFilters) -> 
 
 def product_list(*, filters: ProductFilters | None = None, sort: str = "newest") -> QuerySet[Product]:
     """Active products, filtered and sorted: the category pages and the product API list through here."""
-    products = Product.objects.filter(is_active=True).select_related("category")
+    products = Product.objects.filter(is_active=True).select_related("category").defer(*PRODUCT_INTERNAL_COLUMNS)
     products = products_filter(products=products, filters=filters or {})
     return products.order_by(*PRODUCT_SORTS.get(sort, PRODUCT_SORTS["newest"]))
 

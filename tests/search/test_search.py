@@ -166,3 +166,33 @@ def test_a_product_still_waiting_for_its_text_vector_is_found_by_its_exact_words
     Product.objects.bulk_create([stove])
     assert Product.objects.get(pk=stove.pk).text_embedding is None
     assert product_search(query="camping stove").hits[0].product.pk == stove.pk
+
+
+def test_the_ranking_leaves_out_exactly_the_words_postgresql_does_not_index():
+    """A pair holding a word PostgreSQL drops would match as the other word alone."""
+    from django.db import connection
+
+    from search.ranking import STOP_WORDS
+
+    words = sorted(STOP_WORDS) + ["someone", "gift", "hiking", "loves", "kids", "warm", "red"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT w FROM unnest(%s::text[]) AS t(w) WHERE numnode(plainto_tsquery('english', w)) > 0", [words]
+        )
+        indexed = {row[0] for row in cursor.fetchall()}
+    assert indexed == {"someone", "gift", "hiking", "loves", "kids", "warm", "red"}
+
+
+def test_some_of_a_long_querys_words_means_two_of_its_content_words_not_one():
+    from search.ranking import lexical_rank
+    from tests.factories import ProductFactory
+
+    both = ProductFactory(title="Hiking Boots Gift Box", description="Waterproof leather boots.")
+    one = ProductFactory(title="Love Heart Cushion", description="A cushion for the sofa.")
+    ranked = [
+        match.pk
+        for match in lexical_rank(
+            base=Product.objects.filter(pk__in=[both.pk, one.pk]), text="a gift for someone who loves hiking", limit=200
+        )
+    ]
+    assert both.pk in ranked and one.pk not in ranked
