@@ -13,7 +13,7 @@ from django.db.models import F, QuerySet
 from ml.loading import loaded_get
 from ml.metrics import SEARCH_SECONDS, timed
 from ml.vectors import vector_nearest
-from search.facets import facets_count, facets_of
+from search.facets import facet_rows, facets_count, facets_of
 from search.image_encoders import image_vector_field, live_image_encoder_get
 from search.parsing import query_parse
 from search.ranking import (
@@ -197,7 +197,9 @@ class Rankings:
     category_rank: dict[int, int] = field(default_factory=dict)
     sized: frozenset[int] = frozenset()
     categories: dict[int, int] = field(default_factory=dict)
-    """Each candidate's category, read when the query has a category intent or names a size."""
+    """Each candidate's category."""
+    facts: dict[int, tuple] = field(default_factory=dict)
+    """Each candidate's facet columns (search.facets.FACET_COLUMNS), read once for the categories and the facets."""
 
 
 def category_intent(*, vector: np.ndarray | None, limit: int = CATEGORY_INTENT_TOP) -> list[int]:
@@ -258,9 +260,7 @@ def search_rankings(*, prepared: PreparedQuery, signals: tuple[str, ...]) -> Ran
         ]
     candidates = {pk for ids in by_signal.values() for pk in ids}
     intent = {category: rank for rank, category in enumerate(category_intent(vector=vector), start=1)}
-    categories: dict[int, int] = {}
-    if candidates and (intent or prepared.size):
-        categories = dict(Product.objects.filter(pk__in=candidates).values_list("pk", "category_id"))
+    facts = facet_rows(product_ids=candidates) if candidates else {}
     sized = (
         Product.objects.filter(pk__in=candidates)
         .filter(product_size_q(size=prepared.size))
@@ -272,9 +272,10 @@ def search_rankings(*, prepared: PreparedQuery, signals: tuple[str, ...]) -> Ran
         by_signal=by_signal,
         exact={match.pk: match.exactness for match in lexical if match.exactness},
         coverage={match.pk: match.coverage for match in lexical if match.coverage < 1},
-        category_rank={pk: intent[category] for pk, category in categories.items() if category in intent},
+        category_rank={pk: intent[row[0]] for pk, row in facts.items() if row[0] in intent},
         sized=frozenset(sized),
-        categories=categories,
+        categories={pk: row[0] for pk, row in facts.items()},
+        facts=facts,
     )
 
 
@@ -316,11 +317,6 @@ def sized_first_within_category(*, ordered: list[tuple[int, float]], rankings: R
     return [next(queues[key]) for key in keys]
 
 
-def search_rank(*, prepared: PreparedQuery, signals: tuple[str, ...]) -> list[tuple[int, float, tuple[str, ...]]]:
-    rankings = search_rankings(prepared=prepared, signals=signals)
-    return rankings_combine(rankings=rankings, weights=settings.SEARCH["WEIGHTS"])
-
-
 def search_result_build(
     *,
     query: str,
@@ -329,11 +325,13 @@ def search_result_build(
     sort: str,
     page_number: int,
     page_size: int,
+    facts: dict[int, tuple] | None = None,
 ) -> SearchResult:
     """The one way a search result is put together, from what was asked and what was ranked.
 
     Without a ranking (`ranked` None: no words to rank by) the filtered catalog is browsed, paged and
-    counted by the database, so browsing never lists every product id.
+    counted by the database, so browsing never lists every product id. `facts`: the ranked products'
+    facet columns when the ranking already read them.
     """
     suggestions: list[str] = []
     if ranked is None:
@@ -343,7 +341,9 @@ def search_result_build(
         facets = facets_count(products=prepared.base)
     else:
         page, hits = _ordered_page(ranked=ranked, sort=sort, page_number=page_number, page_size=page_size)
-        facets = facets_of(product_ids=[pk for pk, _, _ in ranked])
+        ids = [pk for pk, _, _ in ranked]
+        known = facts if facts is not None else facet_rows(product_ids=ids)
+        facets = facets_of(rows=[known[pk] for pk in ids if pk in known])
         # Words that found nothing point to the nearest categories; a photo has no words.
         if not ranked and prepared.ranked_text:
             suggestions = [category.name for category in category_suggestions(text=prepared.ranked_text)]
@@ -377,11 +377,18 @@ def product_search(
 ) -> SearchResult:
     """Rank active products for a text query; filters and exclusions written in the query are applied too."""
     prepared = query_prepare(query=query, filters=filters, exclusions=exclusions, parse=parse)
-    ranked = None
+    ranked, facts = None, None
     if query_terms(text=prepared.ranked_text):
-        ranked = search_rank(prepared=prepared, signals=signals)
+        rankings = search_rankings(prepared=prepared, signals=signals)
+        ranked, facts = rankings_combine(rankings=rankings, weights=settings.SEARCH["WEIGHTS"]), rankings.facts
     return search_result_build(
-        query=query, prepared=prepared, ranked=ranked, sort=sort, page_number=page_number, page_size=page_size
+        query=query,
+        prepared=prepared,
+        ranked=ranked,
+        sort=sort,
+        page_number=page_number,
+        page_size=page_size,
+        facts=facts,
     )
 
 
