@@ -22,6 +22,9 @@ def post_worker_init(worker) -> None:
     from django.conf import settings
     from django.db import connections
 
+    from ml.devices import inference_threads_set
+
+    inference_threads_set(threads=settings.ML_WEB_THREADS)
     if settings.ML_PRELOAD:
         from ops.preload import models_preload
 

@@ -8,3 +8,10 @@ def device_get() -> str:
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def inference_threads_set(*, threads: int) -> None:
+    """How many CPU threads torch gives one inference in this process (a web worker's ML_WEB_THREADS)."""
+    import torch
+
+    torch.set_num_threads(threads)

@@ -142,20 +142,29 @@ def _tier_rank(*, products: QuerySet, query: SearchQuery, room: int) -> list[tup
         .order_by("-exactness", "-rank", "pk")
         .values_list("pk", "exactness", "embedded", "rank")[:room]
     )
-    matched = ProductReviewText.objects.filter(document=query, product__in=products.values("pk"))
-    found = {row[0] for row in catalog}
-    if missing := set(matched.values_list("product_id", flat=True)) - found:
+    # Ranked like the catalog text: reviews holding some of the words count a little, as in ts_rank.
+    reviewed = (
+        ProductReviewText.objects.filter(
+            Q(document=query, product__in=products.values("pk")) | Q(product_id__in=[row[0] for row in catalog])
+        )
+        .annotate(
+            rank=SearchRank(F("document"), query),
+            matched=ExpressionWrapper(Q(document=query), output_field=BooleanField()),
+        )
+        .values_list("product_id", "rank", "matched")
+    )
+    reviews, found = {}, {row[0] for row in catalog}
+    missing = []
+    for pk, rank, matched in reviewed:
+        reviews[pk] = rank
+        if matched and pk not in found:
+            missing.append(pk)
+    if missing:
         catalog += (
             products.filter(pk__in=missing)
             .annotate(rank=SearchRank(F("search_document"), query))
             .values_list("pk", "exactness", "embedded", "rank")
         )
-    # Ranked like the catalog text: reviews holding some of the words count a little, as in ts_rank.
-    reviews = dict(
-        ProductReviewText.objects.filter(product_id__in=[row[0] for row in catalog])
-        .annotate(rank=SearchRank(F("document"), query))
-        .values_list("product_id", "rank")
-    )
     # Shoppers' review words count too, at a fifth of the catalog text's rank (see search.review_text).
     scored = sorted(catalog, key=lambda row: (-row[1], -(row[3] + REVIEW_WEIGHT * reviews.get(row[0], 0.0)), row[0]))
     return [(pk, exact, vector) for pk, exact, vector, _ in scored[:room]]

@@ -331,6 +331,10 @@ IMAGE_ENCODER_TRAINING = {
     "LEARNING_RATE": env.float("IMAGE_ENCODER_TRAIN_LEARNING_RATE", default=2e-3),
 }
 ML_DEVICE = env.str("ML_DEVICE", default="")
+# CPU threads per web worker for its one short query at a time (torch's default is every core): workers
+# run side by side and beside PostgreSQL, and on 2 cores one thread encoded a query faster under load
+# (bench/search.py). Celery workers, which embed batches, keep torch's default.
+ML_WEB_THREADS = env.int("ML_WEB_THREADS", default=1)
 ML_EMBED_BATCH_SIZE = env.int("ML_EMBED_BATCH_SIZE", default=64)
 
 # Search (search/): the fusion weights are the ones `manage.py evaluate_search --tune` picked on
