@@ -30,6 +30,7 @@ from search.image_encoders import image_vector_field, live_image_encoder_get
 from search.models import ProductReviewText
 
 TERM = re.compile(r"\w+", re.UNICODE)
+SINGLE_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 EXCLUDED = re.compile(r"(?:^|\s)-(\w+)", re.UNICODE)
 MAX_TERMS = 12
 # PostgreSQL's English stop words (its english.stop, the Snowball list): the words its full-text search
@@ -97,7 +98,12 @@ def lexical_rank(*, base: QuerySet, text: str, limit: int, excluded_words: tuple
     every_word = SearchQuery(text, search_type="websearch", config="english")
     # Below the documents with every word come those with some: with three words or more,
     # at least two of them, which keeps long queries from ranking half the catalog.
-    content = [term for term in terms if term not in STOP_WORDS] or terms
+    # A lone letter ("<b>x</b>", "size m") means nothing on its own: counted as a content word,
+    # it would ask every product of a partial match to hold it too.
+    content = list(
+        dict.fromkeys(term for term in terms if term not in STOP_WORDS and not SINGLE_LETTER.fullmatch(term))
+    )
+    content = content or list(dict.fromkeys(terms))
     groups = (
         [f"{a} {b}" for position, a in enumerate(content) for b in content[position + 1 :]]
         if len(content) >= 3

@@ -196,3 +196,16 @@ def test_some_of_a_long_querys_words_means_two_of_its_content_words_not_one():
         )
     ]
     assert both.pk in ranked and one.pk not in ranked
+
+
+def test_stray_letters_and_repeated_words_do_not_hide_the_words_that_match():
+    """Pasted markup ("remote <b>x</b>") leaves lone letters; the remote is still found by its word."""
+    from search.ranking import lexical_rank
+    from tests.factories import ProductFactory
+
+    remote = ProductFactory(title="Slim TV Remote", description="Controls the television from the sofa.")
+    ranked = [
+        match.pk
+        for match in lexical_rank(base=Product.objects.filter(pk=remote.pk), text="remote <b>x</b> remote", limit=10)
+    ]
+    assert ranked == [remote.pk]
