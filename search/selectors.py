@@ -4,6 +4,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 import numpy as np
 from django.conf import settings
@@ -193,10 +194,13 @@ class Rankings:
     coverage: dict[int, float] = field(default_factory=dict)
     category_rank: dict[int, int] = field(default_factory=dict)
     sized: frozenset[int] = frozenset()
-    categories: dict[int, int] = field(default_factory=dict)
-    """Each candidate's category."""
     facts: dict[int, tuple] = field(default_factory=dict)
     """Each candidate's facet columns (search.facets.FACET_COLUMNS), read once for the categories and the facets."""
+
+    @cached_property
+    def categories(self) -> dict[int, int]:
+        """Each candidate's category (the first facet column)."""
+        return {pk: row[0] for pk, row in self.facts.items()}
 
 
 def category_intent(*, vector: np.ndarray | None, limit: int = CATEGORY_INTENT_TOP) -> list[int]:
@@ -271,7 +275,6 @@ def search_rankings(*, prepared: PreparedQuery, signals: tuple[str, ...]) -> Ran
         coverage={match.pk: match.coverage for match in lexical if match.coverage < 1},
         category_rank={pk: intent[row[0]] for pk, row in facts.items() if row[0] in intent},
         sized=frozenset(sized),
-        categories={pk: row[0] for pk, row in facts.items()},
         facts=facts,
     )
 

@@ -161,7 +161,7 @@ def fused_ids(*, rankings: Rankings, configuration: dict) -> list[int]:
         coverage=rankings.coverage,
         category_rank=rankings.category_rank if configuration["boosts"] else {},
         sized=rankings.sized if configuration["boosts"] else frozenset(),
-        categories=rankings.categories,
+        facts=rankings.facts,
     )
     return [pk for pk, _, _ in rankings_combine(rankings=subset, weights=configuration["weights"])]
 
