@@ -32,8 +32,8 @@ from search.ranking import (
 )
 from search.spelling import Spelling, spelling_check
 from search.vocabulary import catalog_brands, catalog_sizes
-from shop.models import Category, Product
-from shop.selectors import PRODUCT_CARD_DEFERRED, product_size_q, products_filter
+from shop.models import Product
+from shop.selectors import PRODUCT_CARD_DEFERRED, CategoryNode, category_leaves, product_size_q, products_filter
 
 SIGNAL_LABELS = {
     "lexical": "Matches your words",
@@ -99,7 +99,7 @@ def _ordered_page(
     return page, hits
 
 
-def category_suggestions(*, text: str, limit: int = 3) -> list[Category]:
+def category_suggestions(*, text: str, limit: int = 3) -> list[CategoryNode]:
     """Leaf categories closest in meaning to a query that found nothing; none without a text encoder."""
     if not text:
         return []
@@ -113,17 +113,20 @@ def category_suggestions(*, text: str, limit: int = 3) -> list[Category]:
     return [categories[i] for i in scores.argsort()[::-1][:limit]]
 
 
-def category_vectors() -> tuple[list[Category], np.ndarray]:
-    """The leaf categories and the text vectors of their names (with their parents'), loaded once per process."""
-    categories = list(Category.objects.filter(children__isnull=True).select_related("parent__parent"))
+def category_vectors() -> tuple[list[CategoryNode], np.ndarray]:
+    """The leaf categories and the text vectors of their names (with their parents'), encoded once per process.
+
+    Read from the cached category tree: every query asks, and categories change only when staff edit them.
+    """
+    leaves = category_leaves()
     encoder = text_encoder_available_get()
-    if not categories or encoder is None:
+    if not leaves or encoder is None:
         return [], np.zeros((0, 0))
-    names = tuple(category.names_path for category in categories)
+    names = tuple(names for _, names in leaves)
     vectors = loaded_get(
         key="search.category_vectors", version=(encoder.name, names), load=lambda: encoder.encode(list(names))
     )
-    return categories, vectors
+    return [node for node, _ in leaves], vectors
 
 
 @dataclass
@@ -211,7 +214,7 @@ def category_intent(*, vector: np.ndarray | None, limit: int = CATEGORY_INTENT_T
     if not categories:
         return []
     scores = vectors @ vector
-    return [categories[i].pk for i in scores.argsort()[::-1][:limit]]
+    return [categories[i].id for i in scores.argsort()[::-1][:limit]]
 
 
 def query_encoding_pool() -> ThreadPoolExecutor:

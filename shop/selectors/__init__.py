@@ -61,6 +61,26 @@ def category_tree() -> list[CategoryNode]:
     return nodes
 
 
+def category_leaves() -> list[tuple[CategoryNode, str]]:
+    """Each leaf category of the cached tree with its names from the department down ("Electronics › Audio › Headphones")."""
+    nodes = category_tree()
+    by_id = {node.id: node for node in nodes}
+    parents = {node.parent_id for node in nodes}
+    leaves = []
+    for node in nodes:
+        if node.id in parents:
+            continue
+        names, walk = [], node
+        # Bounded by the tree's size: a saved tree has no loops (Category.clean), but a cache is not the database.
+        for _ in range(len(nodes)):
+            names.append(walk.name)
+            walk = by_id.get(walk.parent_id)
+            if walk is None:
+                break
+        leaves.append((node, " › ".join(reversed(names))))
+    return leaves
+
+
 def category_tree_forget() -> None:
     cache.delete(CATEGORY_TREE_CACHE_KEY)
 
