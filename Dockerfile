@@ -40,6 +40,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MEDIA_ROOT=/app/var/media \
     STATIC_ROOT=/app/var/staticfiles \
     ARTIFACTS_DIR=/app/var/artifacts \
+    TEXT_ENCODER_ONNX_DIR=/app/var/artifacts/onnx \
     HF_HOME=/app/var/hf
 RUN useradd --create-home --uid 10001 shop
 WORKDIR /app

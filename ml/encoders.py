@@ -1,8 +1,8 @@
 """The text and image encoders, loaded once per process from settings.
 
-Both return L2-normalised float32 rows. Text batches are sorted by length by
-sentence-transformers' `encode`, so padding stays short; everything runs under
-`torch.inference_mode()`.
+Both return L2-normalised float32 rows. Text batches are sorted by length, so padding stays short;
+on a CPU the text encoder runs as an ONNX Runtime session (ml.onnx_text), elsewhere through
+sentence-transformers' `encode`; torch runs under `torch.inference_mode()`.
 """
 
 import logging
@@ -19,6 +19,7 @@ from PIL import Image
 from ml.devices import device_get
 from ml.loading import loaded_get
 from ml.metrics import ENCODER_SECONDS, timed
+from ml.onnx_text import OnnxTextSession, onnx_text_path, onnx_text_session_get
 
 # Weights come from local directories or the hub cache, never from the network at run time.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -42,6 +43,8 @@ class TextEncoder:
     model: object
     query_prefix: str
     dimensions: int
+    onnx: OnnxTextSession | None = None
+    """The same model as an ONNX Runtime session, used on a CPU (see ml.onnx_text)."""
 
     @timed(ENCODER_SECONDS, encoder="text", kind="text")
     def encode(self, texts: Sequence[str], *, batch_size: int = 32, queries: bool = False) -> np.ndarray:
@@ -50,6 +53,8 @@ class TextEncoder:
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
         inputs = [f"{self.query_prefix}{text}" for text in texts] if queries and self.query_prefix else list(texts)
+        if self.onnx is not None:
+            return _normalised(self.onnx.encode(inputs, batch_size=batch_size))
         with torch.inference_mode():
             vectors = self.model.encode(
                 inputs, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
@@ -101,7 +106,15 @@ def _text_encoder_load(*, name: str, path: str, query_prefix: str, device: str) 
         raise EncoderUnavailable(
             f"Text encoder {name!r} has no weights at {source!r}; set TEXT_ENCODER_PATH to its directory ({error})."
         ) from error
-    return TextEncoder(name=name, model=model, query_prefix=query_prefix, dimensions=model.get_embedding_dimension())
+    onnx = None
+    if device == "cpu" and settings.TEXT_ENCODER["ONNX"]:
+        import torch
+
+        path = onnx_text_path(directory=Path(settings.TEXT_ENCODER["ONNX_DIR"]), name=name, source=str(source))
+        onnx = onnx_text_session_get(model=model, path=path, threads=torch.get_num_threads())
+    return TextEncoder(
+        name=name, model=model, query_prefix=query_prefix, dimensions=model.get_embedding_dimension(), onnx=onnx
+    )
 
 
 def _packaged_model_path(name: str) -> Path | None:
@@ -158,7 +171,7 @@ def text_encoder_get() -> TextEncoder:
     device = device_get()
     return _encoder_loaded(
         key="ml.text_encoder",
-        version=(config["NAME"], config["PATH"], config["QUERY_PREFIX"], device),
+        version=(config["NAME"], config["PATH"], config["QUERY_PREFIX"], device, config["ONNX"], config["ONNX_DIR"]),
         load=lambda: _text_encoder_load(
             name=config["NAME"], path=config["PATH"], query_prefix=config["QUERY_PREFIX"], device=device
         ),

@@ -316,6 +316,9 @@ TEXT_ENCODER = {
     "NAME": env.str("TEXT_ENCODER", default="sentence-transformers/all-MiniLM-L6-v2"),
     "PATH": env.str("TEXT_ENCODER_PATH", default=""),
     "QUERY_PREFIX": env.str("TEXT_ENCODER_QUERY_PREFIX", default=""),
+    # On a CPU the encoder runs as an ONNX Runtime graph exported once into ONNX_DIR (ml/onnx_text.py).
+    "ONNX": env.bool("TEXT_ENCODER_ONNX", default=True),
+    "ONNX_DIR": env.str("TEXT_ENCODER_ONNX_DIR", default=str(VAR_DIR / "models")),
 }
 IMAGE_ENCODER = {
     "MODEL": env.str("IMAGE_ENCODER_MODEL", default="ViT-B-32"),

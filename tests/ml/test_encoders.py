@@ -22,3 +22,42 @@ def test_the_tiny_clip_model_embeds_pictures_and_words(tiny_clip):
     texts = encoder.encode_texts(["a striped shirt", "floral dress"])
     assert images.shape == (2, 512) and texts.shape == (2, 512)
     assert np.allclose(np.linalg.norm(images, axis=1), 1, atol=1e-5)
+
+
+SENTENCES = ["red boots", "a warm jumper for someone who is always cold", "x", "toys for kids " * 60]
+
+
+def _pytorch_vectors(encoder, texts: list[str]) -> np.ndarray:
+    return encoder.model.encode(texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+
+
+def test_on_a_cpu_the_text_encoder_runs_as_onnx_and_makes_pytorchs_vectors():
+    encoder = text_encoder_get()
+    assert encoder.onnx is not None
+    # Padded batches, a lone letter and a text past the model's 256 tokens, in the caller's order.
+    vectors = encoder.encode(SENTENCES, batch_size=3)
+    assert np.all(np.sum(vectors * _pytorch_vectors(encoder, SENTENCES), axis=1) > 0.9999)
+
+
+def test_a_corrupt_onnx_file_is_exported_again(tmp_path, caplog):
+    from ml.onnx_text import onnx_text_session_get
+
+    model = text_encoder_get().model
+    path = tmp_path / "encoder.onnx"
+    path.write_bytes(b"not a graph")
+    session = onnx_text_session_get(model=model, path=path, threads=1)
+    assert session is not None and "cannot be used" in caplog.text
+    assert np.all(
+        np.sum(session.encode(SENTENCES, batch_size=2) * _pytorch_vectors(text_encoder_get(), SENTENCES), axis=1)
+        > 0.9999
+    )
+
+
+def test_without_a_usable_onnx_graph_the_text_encoder_stays_on_pytorch(settings, tmp_path, caplog):
+    blocked = tmp_path / "a-file-not-a-folder"
+    blocked.write_text("")
+    settings.TEXT_ENCODER = {**settings.TEXT_ENCODER, "ONNX_DIR": str(blocked)}
+    encoder = text_encoder_get()
+    assert encoder.onnx is None and "stays on PyTorch" in caplog.text
+    vectors = encoder.encode(SENTENCES)
+    assert np.all(np.sum(vectors * _pytorch_vectors(encoder, SENTENCES), axis=1) > 0.9999)
