@@ -27,6 +27,9 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
+ONNX_MAX_TEXTS = 8
+
+
 class EncoderUnavailable(Exception):
     """The configured encoder has no weights on this machine; the message says what to set."""
 
@@ -53,7 +56,10 @@ class TextEncoder:
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
         inputs = [f"{self.query_prefix}{text}" for text in texts] if queries and self.query_prefix else list(texts)
-        if self.onnx is not None:
+        # A search's query (or a few texts): ONNX Runtime, off the GIL and without PyTorch's per-module
+        # overhead. Catalog batches stay on PyTorch, whose kernels are as fast there (5.3 s against
+        # 5.8 s for 256 product texts on two threads).
+        if self.onnx is not None and len(inputs) <= ONNX_MAX_TEXTS:
             return _normalised(self.onnx.encode(inputs, batch_size=batch_size))
         with torch.inference_mode():
             vectors = self.model.encode(

@@ -26,6 +26,7 @@ from ml.encoders import (
 )
 from ml.image_tower import AlignedImageEncoder
 from ml.vectors import vector_nearest
+from search.facets import FACET_COLUMNS
 from search.image_encoders import image_vector_field, live_image_encoder_get
 from search.models import ProductReviewText
 
@@ -79,6 +80,8 @@ class LexicalMatch:
     """The share of the query's content words its tier's documents hold."""
     embedded: bool
     """Whether the product's text vector is the current encoder's (see unembedded_place)."""
+    facts: tuple = ()
+    """The product's FACET_COLUMNS, read with the match (the result's facets and category intent use them)."""
 
 
 def lexical_rank(*, base: QuerySet, text: str, limit: int, excluded_words: tuple[str, ...] = ()) -> list[LexicalMatch]:
@@ -118,8 +121,8 @@ def lexical_rank(*, base: QuerySet, text: str, limit: int, excluded_words: tuple
         output_field=IntegerField(),
     )
     embedded = ExpressionWrapper(Q(text_encoder=text_encoder_name()), output_field=BooleanField())
-    sku = base.filter(sku=phrase.upper()).annotate(embedded=embedded).values_list("pk", "embedded")[:1]
-    rows = [LexicalMatch(pk=pk, exactness=2, coverage=1.0, embedded=vector) for pk, vector in sku]
+    sku = base.filter(sku=phrase.upper()).annotate(embedded=embedded).values_list("pk", "embedded", *FACET_COLUMNS)[:1]
+    rows = [LexicalMatch(pk=pk, exactness=2, coverage=1.0, embedded=vector, facts=facts) for pk, vector, *facts in sku]
     partial = min(len(groups[0].split()), len(content)) / len(content)
     # The second tier leaves out the first's rows; had the first filled its room, the second is not run.
     for query, coverage in ((every_word, 1.0), (any_word, partial)):
@@ -127,14 +130,14 @@ def lexical_rank(*, base: QuerySet, text: str, limit: int, excluded_words: tuple
             break
         kept = base.exclude(pk__in=[row.pk for row in rows]).annotate(exactness=exactness, embedded=embedded)
         rows += [
-            LexicalMatch(pk=pk, exactness=exact, coverage=coverage, embedded=vector)
-            for pk, exact, vector in _tier_rank(products=kept, query=query, room=limit - len(rows))
+            LexicalMatch(pk=pk, exactness=exact, coverage=coverage, embedded=vector, facts=facts)
+            for pk, exact, vector, facts in _tier_rank(products=kept, query=query, room=limit - len(rows))
         ]
     return rows
 
 
-def _tier_rank(*, products: QuerySet, query: SearchQuery, room: int) -> list[tuple[int, int, bool]]:
-    """(pk, exactness, embedded) of the `room` best matches: exactness, then catalog rank plus a fifth of the review rank.
+def _tier_rank(*, products: QuerySet, query: SearchQuery, room: int) -> list[tuple[int, int, bool, tuple]]:
+    """(pk, exactness, embedded, FACET_COLUMNS) of the `room` best matches: exactness, then catalog rank plus a fifth of the review rank.
 
     The catalog text and the review words are matched each through its own GIN index, and the best
     `room` by catalog rank are ranked with every product whose review words match. When more products
@@ -146,7 +149,7 @@ def _tier_rank(*, products: QuerySet, query: SearchQuery, room: int) -> list[tup
         products.filter(search_document=query)
         .annotate(rank=SearchRank(F("search_document"), query))
         .order_by("-exactness", "-rank", "pk")
-        .values_list("pk", "exactness", "embedded", "rank")[:room]
+        .values_list("pk", "exactness", "embedded", "rank", *FACET_COLUMNS)[:room]
     )
     # Ranked like the catalog text: reviews holding some of the words count a little, as in ts_rank.
     reviewed = (
@@ -169,11 +172,11 @@ def _tier_rank(*, products: QuerySet, query: SearchQuery, room: int) -> list[tup
         catalog += (
             products.filter(pk__in=missing)
             .annotate(rank=SearchRank(F("search_document"), query))
-            .values_list("pk", "exactness", "embedded", "rank")
+            .values_list("pk", "exactness", "embedded", "rank", *FACET_COLUMNS)
         )
     # Shoppers' review words count too, at a fifth of the catalog text's rank (see search.review_text).
     scored = sorted(catalog, key=lambda row: (-row[1], -(row[3] + REVIEW_WEIGHT * reviews.get(row[0], 0.0)), row[0]))
-    return [(pk, exact, vector) for pk, exact, vector, _ in scored[:room]]
+    return [(pk, exact, vector, tuple(facts)) for pk, exact, vector, _, *facts in scored[:room]]
 
 
 def query_vector(*, text: str) -> np.ndarray | None:
@@ -184,8 +187,10 @@ def query_vector(*, text: str) -> np.ndarray | None:
     return encoder.encode([" ".join(query_terms(text=text))], queries=True)[0]
 
 
-def semantic_rank(*, base: QuerySet, vector: np.ndarray | None, limit: int, filtered: bool) -> list[tuple[int, float]]:
-    """(pk, similarity) of the products nearest in meaning; no similarity floor, the fusion decides.
+def semantic_rank(
+    *, base: QuerySet, vector: np.ndarray | None, limit: int, filtered: bool, also: tuple[str, ...] = ()
+) -> list[tuple]:
+    """(pk, similarity, *`also`) of the products nearest in meaning; no similarity floor, the fusion decides.
 
     Empty without a text encoder: the search then ranks by its words alone (reported as degraded).
     """
@@ -198,8 +203,9 @@ def semantic_rank(*, base: QuerySet, vector: np.ndarray | None, limit: int, filt
         k=limit,
         filtered=filtered,
         at_least=settings.SEARCH["PAGE_SIZE"],
+        also=also,
     )
-    return [(pk, 1 - distance) for pk, distance in rows]
+    return [(pk, 1 - distance, *rest) for pk, distance, *rest in rows]
 
 
 def unembedded_place(*, semantic: list[int], lexical: list[LexicalMatch]) -> list[int]:
@@ -232,9 +238,15 @@ def text_encoder_available_get() -> TextEncoder | None:
 
 
 def picture_rank(
-    *, base: QuerySet, text: str, limit: int, filtered: bool, text_vector: np.ndarray | None = None
-) -> list[tuple[int, float]]:
-    """(pk, similarity) of products whose picture is closest to the words; empty without an image encoder.
+    *,
+    base: QuerySet,
+    text: str,
+    limit: int,
+    filtered: bool,
+    text_vector: np.ndarray | None = None,
+    also: tuple[str, ...] = (),
+) -> list[tuple]:
+    """(pk, similarity, *`also`) of products whose picture is closest to the words; empty without an image encoder.
 
     CLIP's text tower makes the query vector; a trained tower shares the text encoder's space,
     so the query's text vector (`text_vector`, when the semantic ranking already made it) searches
@@ -258,8 +270,9 @@ def picture_rank(
         k=limit,
         filtered=filtered,
         at_least=settings.SEARCH["PAGE_SIZE"],
+        also=also,
     )
-    return [(pk, 1 - distance) for pk, distance in rows]
+    return [(pk, 1 - distance, *rest) for pk, distance, *rest in rows]
 
 
 def rankings_fuse(

@@ -14,7 +14,7 @@ from django.db.models import F, QuerySet
 from ml.loading import loaded_get
 from ml.metrics import SEARCH_SECONDS, timed
 from ml.vectors import vector_nearest
-from search.facets import facet_rows, facets_count, facets_of
+from search.facets import FACET_COLUMNS, facet_rows, facets_count, facets_of
 from search.image_encoders import image_vector_field, live_image_encoder_get
 from search.parsing import query_parse
 from search.ranking import (
@@ -233,19 +233,26 @@ def search_rankings(*, prepared: PreparedQuery, signals: tuple[str, ...]) -> Ran
     base, text, filtered = prepared.base, prepared.ranked_text, bool(prepared.filters)
     limit, vector_limit = settings.SEARCH["CANDIDATES"], settings.SEARCH["VECTOR_CANDIDATES"]
     by_signal: dict[str, list[int]] = {}
-    # The encoder runs while PostgreSQL ranks the words: both release the GIL, so on two cores the
-    # query's vector costs little of the wall time the shopper waits (see bench/search.py).
+    # The encoder (ONNX Runtime on a CPU, ml/onnx_text.py) runs while PostgreSQL ranks the words: both
+    # release the GIL, so on two cores the query's vector costs little of the wall time (bench/search.py).
     encoding = query_encoding_pool().submit(query_vector, text=text) if "semantic" in signals else None
     lexical = (
         lexical_rank(base=base, text=text, limit=limit, excluded_words=prepared.excluded_words)
         if "lexical" in signals
         else []
     )
+    # Each ranking reads its products' facet columns with them; only what none read is fetched after.
+    facts = {match.pk: match.facts for match in lexical}
     if "lexical" in signals:
         by_signal["lexical"] = [match.pk for match in lexical]
     vector = encoding.result() if encoding is not None else None
     if "semantic" in signals:
-        semantic = [pk for pk, _ in semantic_rank(base=base, vector=vector, limit=vector_limit, filtered=filtered)]
+        semantic = []
+        for pk, _, *columns in semantic_rank(
+            base=base, vector=vector, limit=vector_limit, filtered=filtered, also=FACET_COLUMNS
+        ):
+            semantic.append(pk)
+            facts[pk] = tuple(columns)
         if prepared.excluded_words and semantic:
             # A negated word lowers the products that hold it ("no batteries"); it does not remove them.
             holding = set(
@@ -258,13 +265,16 @@ def search_rankings(*, prepared: PreparedQuery, signals: tuple[str, ...]) -> Ran
             semantic = unembedded_place(semantic=semantic, lexical=lexical)
         by_signal["semantic"] = semantic
     if "picture" in signals:
-        by_signal["picture"] = [
-            pk
-            for pk, _ in picture_rank(base=base, text=text, limit=vector_limit, filtered=filtered, text_vector=vector)
-        ]
+        by_signal["picture"] = []
+        for pk, _, *columns in picture_rank(
+            base=base, text=text, limit=vector_limit, filtered=filtered, text_vector=vector, also=FACET_COLUMNS
+        ):
+            by_signal["picture"].append(pk)
+            facts[pk] = tuple(columns)
     candidates = {pk for ids in by_signal.values() for pk in ids}
     intent = {category: rank for rank, category in enumerate(category_intent(vector=vector), start=1)}
-    facts = facet_rows(product_ids=candidates) if candidates else {}
+    if unread := candidates - facts.keys():
+        facts |= facet_rows(product_ids=unread)
     sized = (
         Product.objects.filter(pk__in=candidates)
         .filter(product_size_q(size=prepared.size))

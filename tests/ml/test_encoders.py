@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from ml.encoders import image_encoder_get, text_encoder_get
+from ml.encoders import ONNX_MAX_TEXTS, image_encoder_get, text_encoder_get
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +36,7 @@ def test_on_a_cpu_the_text_encoder_runs_as_onnx_and_makes_pytorchs_vectors():
     assert encoder.onnx is not None
     # Padded batches, a lone letter and a text past the model's 256 tokens, in the caller's order.
     vectors = encoder.encode(SENTENCES, batch_size=3)
+    assert len(SENTENCES) <= ONNX_MAX_TEXTS
     assert np.all(np.sum(vectors * _pytorch_vectors(encoder, SENTENCES), axis=1) > 0.9999)
 
 
