@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_without_a_text_encoder_search_ranks_by_words_on_the_page_and_the_api(client, settings, tmp_path, caplog):
-    settings.TEXT_ENCODER = {"NAME": "missing/encoder", "PATH": str(tmp_path / "no-weights"), "QUERY_PREFIX": ""}
+    settings.TEXT_ENCODER = {**settings.TEXT_ENCODER, "NAME": "missing/encoder", "PATH": str(tmp_path / "no-weights")}
     degradation_reset()
     stove = ProductFactory(title="Trail Camping Stove", category=CategoryFactory(name="Stoves"))
     ProductFactory(title="Enamel Mug")

@@ -38,27 +38,3 @@ def test_on_a_cpu_the_text_encoder_runs_as_onnx_and_makes_pytorchs_vectors():
     vectors = encoder.encode(SENTENCES, batch_size=3)
     assert len(SENTENCES) <= ONNX_MAX_TEXTS
     assert np.all(np.sum(vectors * _pytorch_vectors(encoder, SENTENCES), axis=1) > 0.9999)
-
-
-def test_a_corrupt_onnx_file_is_exported_again(tmp_path, caplog):
-    from ml.onnx_text import onnx_text_session_get
-
-    model = text_encoder_get().model
-    path = tmp_path / "encoder.onnx"
-    path.write_bytes(b"not a graph")
-    session = onnx_text_session_get(model=model, path=path, threads=1)
-    assert session is not None and "cannot be used" in caplog.text
-    assert np.all(
-        np.sum(session.encode(SENTENCES, batch_size=2) * _pytorch_vectors(text_encoder_get(), SENTENCES), axis=1)
-        > 0.9999
-    )
-
-
-def test_without_a_usable_onnx_graph_the_text_encoder_stays_on_pytorch(settings, tmp_path, caplog):
-    blocked = tmp_path / "a-file-not-a-folder"
-    blocked.write_text("")
-    settings.TEXT_ENCODER = {**settings.TEXT_ENCODER, "ONNX_DIR": str(blocked)}
-    encoder = text_encoder_get()
-    assert encoder.onnx is None and "stays on PyTorch" in caplog.text
-    vectors = encoder.encode(SENTENCES)
-    assert np.all(np.sum(vectors * _pytorch_vectors(encoder, SENTENCES), axis=1) > 0.9999)
