@@ -50,14 +50,13 @@ class OnnxTextSession:
     def encode(self, texts: list[str], *, batch_size: int) -> np.ndarray:
         """Rows in the order of `texts`; batches of similar length, so padding stays short (as sentence-transformers does)."""
         order = sorted(range(len(texts)), key=lambda index: -len(texts[index]))
-        rows = np.zeros((len(texts), 0), dtype=np.float32)
+        batches = []
         for start in range(0, len(order), batch_size):
-            chosen = order[start : start + batch_size]
-            features = self.preprocess([texts[index] for index in chosen])
-            vectors = self.session.run(None, {name: features[name].numpy() for name in self.inputs})[0]
-            if rows.shape[1] == 0:
-                rows = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
-            rows[chosen] = vectors
+            features = self.preprocess([texts[index] for index in order[start : start + batch_size]])
+            batches.append(self.session.run(None, {name: features[name].numpy() for name in self.inputs})[0])
+        ordered = np.concatenate(batches)
+        rows = np.empty_like(ordered)
+        rows[order] = ordered
         return rows
 
 
@@ -85,19 +84,22 @@ def onnx_text_export(*, model, path: Path) -> None:
 
     partial = path.with_suffix(f".{os.getpid()}.partial")
     # The exporter reports each of its steps on stdout; the shop's own log says what happened.
-    with contextlib.redirect_stdout(io.StringIO()), torch.inference_mode(False), torch.no_grad():
-        torch.onnx.export(
-            SentenceEmbedding().eval(),
-            (),
-            str(partial),
-            kwargs=features,
-            input_names=list(features),
-            output_names=["sentence_embedding"],
-            dynamic_shapes={name: {0: batch, 1: sequence} for name in features},
-            dynamo=True,
-            external_data=False,
-        )
-    partial.replace(path)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), torch.inference_mode(False), torch.no_grad():
+            torch.onnx.export(
+                SentenceEmbedding().eval(),
+                (),
+                str(partial),
+                kwargs=features,
+                input_names=list(features),
+                output_names=["sentence_embedding"],
+                dynamic_shapes={name: {0: batch, 1: sequence} for name in features},
+                dynamo=True,
+                external_data=False,
+            )
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def onnx_text_session_get(*, model, path: Path, threads: int) -> OnnxTextSession | None:
