@@ -7,9 +7,10 @@ on first use: preparing 100,000 products is long on 2 cores (on 2026-12-02, 32,0
 in an hour on a shared machine: embedding is the long part); an interrupted preparation resumes
 (`embed_products --stale`), and later runs reuse it. Photo search is timed at each size with the shop's own live image encoder
 (`make setup` trains it) embedding that catalog's pictures (see `image_encoder_ensure`). Queries are the 80 labelled queries of the search evaluation.
-Each catalog has its own cache key prefix. The row shows PostgreSQL's shared_buffers: the embedded
-default, 128 MB, cannot hold the 100,000-product HNSW index (194 MB); the README's figures at 100,000
-were taken after `ALTER SYSTEM SET shared_buffers = '1GB'` on that catalog's server and a restart.
+Each catalog has its own cache key prefix. Each catalog's server gets 1 GB of shared_buffers (the
+embedded default, 128 MB, cannot hold the 100,000-product HNSW index, 194 MB): the benchmark sets it
+and restarts that server when it has less, and the row shows the setting. One untimed round of the
+queries comes before the timed ones.
 """
 
 import argparse
@@ -22,6 +23,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SHARED_BUFFERS_BYTES = 2**30
 
 
 def measure(*, rounds: int) -> dict:
@@ -50,8 +52,11 @@ def measure(*, rounds: int) -> dict:
     # A preparation cut short (seeding embeds last) resumes here instead of timing a half-embedded catalog.
     call_command("embed_products", "--stale")
     image_encoder = image_encoder_ensure(size=size) if os.environ.get("BENCH_PHOTOS") != "0" else None
+    shared_buffers_ensure()
     queries = [item["query"] for item in evaluation_queries()]
-    product_search(query="warm up the encoder")
+    # One untimed round: a server just restarted reads its indexes into memory on the first searches.
+    for query in queries:
+        product_search(query=query)
     timings: dict[str, list[float]] = {"lexical": [], "hybrid": []}
     for _ in range(rounds):
         for query in queries:
@@ -81,6 +86,28 @@ def measure(*, rounds: int) -> dict:
         **{f"{name}_p50": statistics.median(values) for name, values in timings.items()},
         **{f"{name}_p95": percentile(values, 0.95) for name, values in timings.items()},
     }
+
+
+def shared_buffers_ensure() -> None:
+    """Give the catalog's embedded server SHARED_BUFFERS (ALTER SYSTEM, then a restart) when it has less.
+
+    HNSW is fast only while its index is in memory: the embedded default, 128 MB, cannot hold the
+    100,000-product index (194 MB), and a production server is sized to hold it (see Scaling).
+    """
+    import pgserver
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT setting::bigint * 8192 >= %s FROM pg_settings WHERE name = 'shared_buffers'", [SHARED_BUFFERS_BYTES]
+        )
+        if cursor.fetchone()[0]:
+            return
+        cursor.execute(f"ALTER SYSTEM SET shared_buffers = '{SHARED_BUFFERS_BYTES // 2**20}MB'")
+    connection.close()
+    datadir = Path(os.environ["EMBEDDED_POSTGRES_DIR"])
+    server = pgserver.get_server(datadir, cleanup_mode=None)
+    pgserver.pg_ctl(["-w", "-m", "fast", "restart"], pgdata=datadir, user=server.system_user, timeout=120)
 
 
 def shop_image_encoder() -> list[str] | None:
