@@ -116,8 +116,8 @@ def _text_encoder_load(*, name: str, path: str, query_prefix: str, device: str) 
     if device == "cpu" and settings.TEXT_ENCODER["ONNX"]:
         import torch
 
-        path = onnx_text_path(directory=Path(settings.TEXT_ENCODER["ONNX_DIR"]), name=name, source=str(source))
-        onnx = onnx_text_session_get(model=model, path=path, threads=torch.get_num_threads())
+        graph = onnx_text_path(directory=Path(settings.TEXT_ENCODER["ONNX_DIR"]), name=name, source=str(source))
+        onnx = onnx_text_session_get(model=model, path=graph, threads=torch.get_num_threads())
     return TextEncoder(
         name=name, model=model, query_prefix=query_prefix, dimensions=model.get_embedding_dimension(), onnx=onnx
     )

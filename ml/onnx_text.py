@@ -18,11 +18,14 @@ import contextlib
 import hashlib
 import io
 import logging
-import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
 
 logger = logging.getLogger(__name__)
 
@@ -36,13 +39,14 @@ EXPORT_WAIT_S = 120
 class OnnxTextSession:
     """A sentence-transformers model's `encode` (normalised sentence embeddings) as an ONNX Runtime session."""
 
-    def __init__(self, *, path: Path, model, threads: int):
+    def __init__(self, *, path: Path, model: "SentenceTransformer", threads: int) -> None:
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-        self.path = path
+        # Idle threads sleep instead of spinning: a Celery worker's torch and PostgreSQL share the cores.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.inputs = [node.name for node in self.session.get_inputs()]
         self.preprocess = model.preprocess
@@ -67,7 +71,7 @@ def onnx_text_path(*, directory: Path, name: str, source: str) -> Path:
     return directory / f"{slug}-{digest}.onnx"
 
 
-def onnx_text_export(*, model, path: Path) -> None:
+def onnx_text_export(*, model: "SentenceTransformer", path: Path) -> None:
     """Export `model`'s whole encode (transformer, pooling, normalisation) to `path`, atomically."""
     import torch
 
@@ -75,14 +79,17 @@ def onnx_text_export(*, model, path: Path) -> None:
     batch, sequence = torch.export.Dim("batch"), torch.export.Dim("sequence")
 
     class SentenceEmbedding(torch.nn.Module):
-        def __init__(self):
+        def __init__(self) -> None:
             super().__init__()
             self.model = model
 
-        def forward(self, **inputs):
-            return self.model(dict(inputs))["sentence_embedding"]
+        def forward(self, **inputs: torch.Tensor) -> torch.Tensor:
+            # Normalised in the graph, as TextEncoder.encode's rows are, whether or not the model ends in Normalize.
+            return torch.nn.functional.normalize(self.model(dict(inputs))["sentence_embedding"], dim=1)
 
-    partial = path.with_suffix(f".{os.getpid()}.partial")
+    # One name, not one per process: the lock makes the export exclusive, and a process killed while
+    # exporting (a Celery child that took too long to start) leaves a file the next export overwrites.
+    partial = path.with_suffix(".partial")
     # The exporter reports each of its steps on stdout; the shop's own log says what happened.
     try:
         with contextlib.redirect_stdout(io.StringIO()), torch.inference_mode(False), torch.no_grad():
@@ -102,7 +109,7 @@ def onnx_text_export(*, model, path: Path) -> None:
         partial.unlink(missing_ok=True)
 
 
-def onnx_text_session_get(*, model, path: Path, threads: int) -> OnnxTextSession | None:
+def onnx_text_session_get(*, model: "SentenceTransformer", path: Path, threads: int) -> OnnxTextSession | None:
     """A checked session for `model`; the graph is exported when missing or failing the check. None if neither works.
 
     Web workers start together and share the folder: one exports while the others wait for its file.
@@ -119,7 +126,7 @@ def onnx_text_session_get(*, model, path: Path, threads: int) -> OnnxTextSession
         return None
 
 
-def _session_get(*, model, path: Path, threads: int) -> OnnxTextSession | None:
+def _session_get(*, model: "SentenceTransformer", path: Path, threads: int) -> OnnxTextSession | None:
     if path.exists():
         session = _session_checked(model=model, path=path, threads=threads)
         if session is not None:
@@ -136,7 +143,7 @@ def _session_get(*, model, path: Path, threads: int) -> OnnxTextSession | None:
     return session
 
 
-def _session_checked(*, model, path: Path, threads: int) -> OnnxTextSession | None:
+def _session_checked(*, model: "SentenceTransformer", path: Path, threads: int) -> OnnxTextSession | None:
     try:
         session = OnnxTextSession(path=path, model=model, threads=threads)
         expected = model.encode(list(PROBES), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)

@@ -122,7 +122,10 @@ def lexical_rank(*, base: QuerySet, text: str, limit: int, excluded_words: tuple
     )
     embedded = ExpressionWrapper(Q(text_encoder=text_encoder_name()), output_field=BooleanField())
     sku = base.filter(sku=phrase.upper()).annotate(embedded=embedded).values_list("pk", "embedded", *FACET_COLUMNS)[:1]
-    rows = [LexicalMatch(pk=pk, exactness=2, coverage=1.0, embedded=vector, facts=facts) for pk, vector, *facts in sku]
+    rows = [
+        LexicalMatch(pk=pk, exactness=2, coverage=1.0, embedded=vector, facts=tuple(facts))
+        for pk, vector, *facts in sku
+    ]
     partial = min(len(groups[0].split()), len(content)) / len(content)
     # The second tier leaves out the first's rows; had the first filled its room, the second is not run.
     for query, coverage in ((every_word, 1.0), (any_word, partial)):

@@ -114,6 +114,9 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = (Queue("default"), Queue("ml"))
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A child loads the models before it reports for work (ML_PRELOAD, ops/apps.py): the text encoder's first
+# ONNX export takes about 10 s, and Celery's default of 4 s would kill the child and start another.
+CELERY_WORKER_PROC_ALIVE_TIMEOUT = 180
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_EXPIRES = 3600
 # A broker that does not answer must not hang a request: enqueues (ml.tasks.task_enqueue) give up after

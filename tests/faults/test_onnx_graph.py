@@ -16,7 +16,8 @@ def _pytorch_vectors(texts: list[str]) -> np.ndarray:
     return model.encode(texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
 
 
-def test_a_corrupt_onnx_file_is_exported_again(tmp_path, caplog):
+def test_a_corrupt_onnx_file_is_exported_again(settings, tmp_path, caplog):
+    settings.ML_DEVICE = "cpu"
     model = text_encoder_get().model
     path = tmp_path / "encoder.onnx"
     path.write_bytes(b"not a graph")
@@ -28,6 +29,7 @@ def test_a_corrupt_onnx_file_is_exported_again(tmp_path, caplog):
 def test_without_a_usable_onnx_graph_the_text_encoder_stays_on_pytorch(settings, tmp_path, caplog):
     blocked = tmp_path / "a-file-not-a-folder"
     blocked.write_text("")
+    settings.ML_DEVICE = "cpu"
     settings.TEXT_ENCODER = {**settings.TEXT_ENCODER, "ONNX_DIR": str(blocked)}
     encoder = text_encoder_get()
     assert encoder.onnx is None and "stays on PyTorch" in caplog.text

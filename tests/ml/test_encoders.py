@@ -31,7 +31,8 @@ def _pytorch_vectors(encoder, texts: list[str]) -> np.ndarray:
     return encoder.model.encode(texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
 
 
-def test_on_a_cpu_the_text_encoder_runs_as_onnx_and_makes_pytorchs_vectors():
+def test_on_a_cpu_the_text_encoder_runs_as_onnx_and_makes_pytorchs_vectors(settings):
+    settings.ML_DEVICE = "cpu"
     encoder = text_encoder_get()
     assert encoder.onnx is not None
     # Padded batches, a lone letter and a text past the model's 256 tokens, in the caller's order.
