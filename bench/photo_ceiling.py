@@ -4,8 +4,8 @@
 
 The demo's pictures (shop/demo/images.py) are one silhouette per kind of product, filled with the
 product's colour, each moved, scaled and tinted a little by its own random draw. Several categories
-share a silhouette (seven women's clothing categories are drawn as a top, five book categories as a
-book), and nothing in a picture tells them apart. So an encoder that recognises silhouette and colour
+share a silhouette (eight categories are drawn as the same top: six of women's clothing, men's T-shirts
+and kids' clothing; five book categories as the same book), and nothing in a picture tells them apart. So an encoder that recognises silhouette and colour
 without error, and ranks the photographed product itself first, still cannot know which of the other
 pictures of that silhouette and colour share its category: its expected "same category and colour"
 precision@5 is the ceiling of every image encoder on this catalog, whatever its training. Its
