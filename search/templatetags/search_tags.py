@@ -5,6 +5,9 @@ from django import template
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from search.visual import product_visually_similar
+from shop.models import Product
+
 register = template.Library()
 WORD = re.compile(r"(\w+)", re.UNICODE)
 
@@ -35,3 +38,13 @@ def query_string(params: dict | None = None, **changes) -> str:
     """A URL query string from a parameter dict, with some values replaced or removed (None)."""
     merged = {**(params or {}), **changes}
     return urlencode({k: v for k, v in merged.items() if v not in (None, "")})
+
+
+@register.inclusion_tag("recommender/_product_row.html")
+def visually_similar(product: Product, k: int = 6) -> dict:
+    return {
+        "title": "Visually similar",
+        "products": product_visually_similar(product_id=product.pk, k=k),
+        "note": "",
+        "section_id": "visually-similar",
+    }

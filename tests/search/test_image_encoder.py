@@ -3,6 +3,7 @@
 import io
 import json
 import random
+import re
 
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ from search.models import ImageEncoderVersion
 from search.ranking import picture_rank
 from shop.models import Product
 from tests.factories import ProductFactory
-from tests.search.towers import picture_draw, pictured_products_make, tiny_tower_go_live
+from tests.search.towers import KINDS, picture_draw, pictured_products_make, tiny_tower_go_live
 
 pytestmark = pytest.mark.django_db
 
@@ -105,3 +106,23 @@ def test_evaluate_search_measures_the_live_trained_encoder_beside_the_baseline(l
         assert figures["trained"]["photos"] > 0 and 0 <= figures["trained"]["recall@10"] <= 1
     # The words-to-pictures ranking is measured beside the others, because the live encoder can rank words.
     assert "pictures" in report["sets"]["development"]["rankings"]
+
+
+def _section_links(html: str, section_id: str) -> list[str]:
+    match = re.search(rf'<section class="product-row" id="{section_id}">(.*?)</section>', html, re.S)
+    return re.findall(r'href="([^"?]+)', match.group(1)) if match else []
+
+
+def test_a_product_page_shows_the_products_that_look_like_it(live_tower, pictured, client):
+    red_boot, its_twin = pictured[0], pictured[len(KINDS)]  # both red boots, drawn from different seeds
+    Product.objects.filter(pk=pictured[1].pk).update(stock=0)  # a black boot no one can buy
+    links = _section_links(client.get(red_boot.get_absolute_url()).content.decode(), "visually-similar")
+    assert links[0] == its_twin.get_absolute_url()
+    assert red_boot.get_absolute_url() not in links and pictured[1].get_absolute_url() not in links
+    assert len(links) == 6
+
+
+def test_a_product_page_has_no_visually_similar_row_before_an_encoder_is_live(pictured, client):
+    html = client.get(pictured[0].get_absolute_url()).content.decode()
+    assert 'id="visually-similar"' not in html
+    assert _section_links(html, "visually-similar") == []
