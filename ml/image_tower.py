@@ -31,9 +31,9 @@ class ImageTowerConfig:
     """What an artifact needs to rebuild the tower; `architecture`: a torchvision model name, or "clip:<open_clip model>"."""
 
     architecture: str = "resnet18"
-    image_size: int = 96
+    image_size: int = 64
     dimensions: int = 384
-    epochs: int = 12
+    epochs: int = 48
     batch_size: int = 128
     learning_rate: float = 2e-3
     weight_decay: float = 1e-4
