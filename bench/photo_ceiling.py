@@ -4,9 +4,10 @@
 
 The demo's pictures (shop/demo/images.py) are one silhouette per kind of product, filled with the
 product's colour, each moved, scaled and tinted a little by its own random draw. Several categories
-share a silhouette (eight categories are drawn as the same top: six of women's clothing, men's T-shirts
-and kids' clothing; five book categories as the same book), and nothing in a picture tells them apart. So an encoder that recognises silhouette and colour
-without error, and ranks the photographed product itself first, still cannot know which of the other
+share a silhouette (eight categories are drawn as the same top: six of women's clothing, men's
+T-shirts and kids' clothing; five book categories as the same book), and nothing in a picture tells
+them apart. So an encoder that recognises silhouette and colour without error, and ranks the
+photographed product itself first, still cannot know which of the other
 pictures of that silhouette and colour share its category: its expected "same category and colour"
 precision@5 is the ceiling of every image encoder on this catalog, whatever its training. Its
 exact-product Recall@10, picking at random among pictures of the same silhouette and colour, is what
@@ -70,9 +71,11 @@ def main() -> None:
     if not products:
         sys.exit("No demo product pictures: run `manage.py seed_demo` first.")
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    categories: dict[str, set[int]] = defaultdict(set)
     for _, category, colour, shape in products:
         groups[(shape, colour)].append(category)
-    shared = {shape: len({c for (s, _), cats in groups.items() if s == shape for c in cats}) for shape, _ in groups}
+        categories[shape].add(category)
+    shared = {shape: len(members) for shape, members in categories.items()}
     print(
         f"{len(products):,} demo pictures ({unknown} not drawn by the demo seed, left out); "
         f"silhouettes shared by several categories: "

@@ -75,14 +75,18 @@ def live_image_encoder_get() -> ImageEncoder | AlignedImageEncoder:
         raise ImageEncoderMissing(f"{NO_IMAGE_ENCODER} (CLIP: {error})") from error
 
 
-def live_image_encoder_name() -> str:
-    """The name stored beside the live encoder's vectors; known without loading it."""
+def live_image_vectors() -> tuple[str, str]:
+    """(the name stored beside the live encoder's vectors, their field), in one query and without loading it."""
     live = _live_version()
-    return live[1] if live is not None else image_encoder_name()
+    return (live[1], "image_aligned_embedding") if live is not None else (image_encoder_name(), "image_embedding")
+
+
+def live_image_encoder_name() -> str:
+    return live_image_vectors()[0]
 
 
 def live_image_vector_field() -> str:
-    return "image_aligned_embedding" if _live_version() is not None else "image_embedding"
+    return live_image_vectors()[1]
 
 
 def live_image_encoder_status() -> str | None:

@@ -7,14 +7,14 @@ picture; reading the vectors loads no model.
 """
 
 from ml.vectors import vector_nearest
-from search.image_encoders import live_image_encoder_name, live_image_vector_field
+from search.image_encoders import live_image_vectors
 from shop.models import Product
 from shop.selectors import PRODUCT_CARD_DEFERRED
 
 
 def product_visually_similar(*, product_id: int, k: int = 6) -> list[Product]:
     """Up to k other active, in-stock products whose pictures are nearest this product's, nearest first."""
-    name, field = live_image_encoder_name(), live_image_vector_field()
+    name, field = live_image_vectors()
     vector = Product.objects.filter(pk=product_id, image_encoder=name).values_list(field, flat=True).first()
     if vector is None:
         return []
