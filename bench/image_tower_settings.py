@@ -1,8 +1,8 @@
 """Choosing the image tower's training settings without the held-out products: a validation tenth of the others.
 
-    python bench/image_tower_settings.py [--settings 96x12 64x24 48x40 64x48] [--threads 2]
+    python bench/image_tower_settings.py [--settings 96x12 64x24 48x40 64x48 64x48bf16] [--threads 2]
 
-Each setting (picture size in px × epochs) trains the shop's image tower
+Each setting (picture size in px × epochs, and "bf16" for bfloat16 autocast) trains the shop's image tower
 (`ml.image_tower.image_tower_train`, the pipeline's own training) on the products that train it in
 `manage.py train_image_encoder`, less one in ten of them (the next remainder of the held-out rule's
 SKU hash), and is measured on distorted photos of that tenth as the pipeline's evaluation measures
@@ -86,12 +86,13 @@ def main() -> None:
     row("colour histogram baseline", baseline_figures(pictures=pictures, photos=photos), "-")
     text_vectors = np.stack([np.asarray(vectors[pictures.ids[i]], dtype=np.float32) for i in training])
     for setting in options.settings:
-        size, epochs = (int(part) for part in setting.lower().split("x"))
+        precision = "bfloat16" if setting.lower().endswith("bf16") else "float32"
+        size, epochs = (int(part) for part in setting.lower().removesuffix("bf16").split("x"))
         started = time.perf_counter()
         tower = image_tower_train(
             images=[pictures.images[i] for i in training],
             text_vectors=text_vectors,
-            config=ImageTowerConfig(image_size=size, epochs=epochs),
+            config=ImageTowerConfig(image_size=size, epochs=epochs, precision=precision),
             device="cpu",
         ).tower
         seconds = f"{time.perf_counter() - started:.0f}"
@@ -101,7 +102,7 @@ def main() -> None:
             encode_images=lambda images, tower=tower: image_tower_encode(tower=tower, images=images, device="cpu"),
             encode_texts=lambda texts: text_encoder_get().encode(list(texts), queries=True),
         )
-        row(f"{size} px × {epochs} epochs", figures, seconds)
+        row(f"{size} px × {epochs} epochs {precision}", figures, seconds)
 
 
 if __name__ == "__main__":

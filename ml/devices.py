@@ -15,3 +15,15 @@ def inference_threads_set(*, threads: int) -> None:
     import torch
 
     torch.set_num_threads(threads)
+
+
+def bfloat16_native(*, device: str) -> bool:
+    """Whether `device` computes bfloat16 in hardware (a CUDA GPU that supports it; a CPU with AVX-512 BF16).
+
+    Elsewhere autocast to bfloat16 is emulated and slower than float32, so training keeps float32.
+    """
+    import torch
+
+    if device.startswith("cuda"):
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    return device == "cpu" and torch.cpu._is_avx512_bf16_supported()

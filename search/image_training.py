@@ -17,11 +17,12 @@ from collections.abc import Callable
 
 import numpy as np
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ml.artifacts import artifact_save
-from ml.devices import device_get
+from ml.devices import bfloat16_native, device_get
 from ml.encoders import EncoderUnavailable, text_encoder_name
 from ml.image_tower import ImageTowerConfig, image_tower_payload, image_tower_train
 from ml.loading import loaded_reset
@@ -45,10 +46,21 @@ class ImageTrainingInProgress(Exception):
     pass
 
 
-def image_tower_config() -> ImageTowerConfig:
+def image_tower_precision(*, device: str) -> str:
+    """The setting's training precision; "auto" is bfloat16 where `device` computes it natively."""
+    precision = settings.IMAGE_ENCODER_TRAINING["PRECISION"]
+    if precision == "auto":
+        return "bfloat16" if bfloat16_native(device=device) else "float32"
+    if precision not in ("bfloat16", "float32"):
+        raise ImproperlyConfigured(f"IMAGE_ENCODER_TRAIN_PRECISION is auto, bfloat16 or float32, not {precision!r}.")
+    return precision
+
+
+def image_tower_config(*, device: str) -> ImageTowerConfig:
     """resnet18 from scratch, or CLIP's image tower as the starting point when its weights are configured."""
     config = settings.IMAGE_ENCODER_TRAINING
     pretrained = settings.IMAGE_ENCODER["PRETRAINED"]
+    precision = image_tower_precision(device=device)
     if config["START"] == "clip":
         return ImageTowerConfig(
             architecture=f"clip:{settings.IMAGE_ENCODER['MODEL']}",
@@ -57,12 +69,14 @@ def image_tower_config() -> ImageTowerConfig:
             batch_size=config["BATCH_SIZE"],
             learning_rate=1e-5,
             pretrained=pretrained,
+            precision=precision,
         )
     return ImageTowerConfig(
         image_size=config["IMAGE_SIZE"],
         epochs=config["EPOCHS"],
         batch_size=config["BATCH_SIZE"],
         learning_rate=config["LEARNING_RATE"],
+        precision=precision,
     )
 
 
@@ -70,7 +84,7 @@ def image_encoder_run_start(
     *, trigger: str, started_by=None, force_publish: bool = False, enqueue: bool = True
 ) -> ImageEncoderRun:
     """Create a run and queue its first stage on commit; refused while another is in progress."""
-    config = image_tower_config()
+    config = image_tower_config(device=device_get())
     try:
         with transaction.atomic():
             run = ImageEncoderRun.objects.create(
@@ -165,8 +179,8 @@ def _train(*, run: ImageEncoderRun, log: Callable[[str], None]) -> dict:
     ]
     if len(rows) < 2:
         raise EncoderUnavailable("Too few products have a picture and a text vector: run `manage.py embed_products`.")
-    config = image_tower_config()
     device = device_get()
+    config = image_tower_config(device=device)
     log(
         f"{len(rows):,} products train ({len(pictures.ids) - len(rows):,} held out or without text vectors) on {device}"
     )
@@ -293,21 +307,22 @@ def image_tower_epoch_time(*, device: str, limit: int | None = None) -> dict:
     """One training epoch of the configured tower on `device` over the catalog's pictures (bench/gpu_check.py)."""
     import torch
 
-    from ml.image_tower import ImageTower, image_tower_epoch
+    from ml.image_tower import ImageTower, augmentation_sources, image_tower_epoch
 
     pictures = catalog_pictures_load(limit=limit)
     vectors = dict(
         Product.objects.filter(pk__in=pictures.ids).exclude(text_embedding=None).values_list("pk", "text_embedding")
     )
     rows = [i for i, pk in enumerate(pictures.ids) if pk in vectors]
-    config = image_tower_config()
+    config = image_tower_config(device=device)
     tower = ImageTower(config).to(device)
     optimizer = torch.optim.AdamW(tower.parameters(), lr=config.learning_rate)
+    images = augmentation_sources(images=[pictures.images[i] for i in rows], config=config)
     started = time.perf_counter()
     loss = image_tower_epoch(
         tower=tower,
         optimizer=optimizer,
-        images=[pictures.images[i] for i in rows],
+        images=images,
         text_vectors=np.stack([np.asarray(vectors[pictures.ids[i]], dtype=np.float32) for i in rows]),
         device=device,
         generator=torch.Generator().manual_seed(config.seed),

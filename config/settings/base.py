@@ -337,6 +337,8 @@ IMAGE_ENCODER_TRAINING = {
     "EPOCHS": env.int("IMAGE_ENCODER_TRAIN_EPOCHS", default=48),
     "BATCH_SIZE": env.int("IMAGE_ENCODER_TRAIN_BATCH_SIZE", default=128),
     "LEARNING_RATE": env.float("IMAGE_ENCODER_TRAIN_LEARNING_RATE", default=2e-3),
+    # auto: bfloat16 autocast where the device computes it natively (ml.devices.bfloat16_native), else float32.
+    "PRECISION": env.str("IMAGE_ENCODER_TRAIN_PRECISION", default="auto"),
 }
 ML_DEVICE = env.str("ML_DEVICE", default="")
 # CPU threads per web worker for its one short query at a time (torch's default is every core): workers

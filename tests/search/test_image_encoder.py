@@ -1,5 +1,6 @@
 """The image encoder the shop trains: training, going live, photo search and words-to-pictures through it."""
 
+import dataclasses
 import io
 import json
 import random
@@ -7,19 +8,29 @@ import re
 
 import numpy as np
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from PIL import Image
 
+from ml.image_tower import image_tower_train
 from ml.loading import loaded_reset
 from search.evaluation_images import photo_distort
 from search.image_encoders import live_image_encoder_get
+from search.image_training import image_tower_config
 from search.models import ImageEncoderVersion
 from search.ranking import picture_rank
 from shop.models import Product
 from tests.factories import ProductFactory
-from tests.search.towers import KINDS, picture_draw, pictured_products_make, tiny_tower_go_live
+from tests.search.towers import (
+    KINDS,
+    TINY,
+    picture_draw,
+    pictured_products_make,
+    product_images,
+    tiny_tower_go_live,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +49,31 @@ def live_tower(pictured):
 def test_training_pulls_pictures_towards_their_products_text(live_tower):
     _, result = live_tower
     assert result.losses[-1] < result.losses[0]
+
+
+def test_a_tower_trained_in_bfloat16_learns_as_the_float32_one_does(pictured):
+    text_vectors = np.stack([np.asarray(p.text_embedding, dtype=np.float32) for p in pictured])
+    images = product_images(pictured)
+    losses = {
+        precision: image_tower_train(
+            images=images,
+            text_vectors=text_vectors,
+            config=dataclasses.replace(TINY, precision=precision),
+            device="cpu",
+        ).losses
+        for precision in ("float32", "bfloat16")
+    }
+    # Same seed, same weights, same first batch: the bfloat16 forward pass computes float32's loss, to rounding.
+    assert losses["bfloat16"][0] == pytest.approx(losses["float32"][0], rel=0.01)
+    assert losses["bfloat16"][-1] < losses["bfloat16"][0]
+
+
+def test_training_precision_is_a_setting_and_a_wrong_value_is_a_clear_error(settings):
+    settings.IMAGE_ENCODER_TRAINING = {**settings.IMAGE_ENCODER_TRAINING, "PRECISION": "float32"}
+    assert image_tower_config(device="cpu").precision == "float32"
+    settings.IMAGE_ENCODER_TRAINING = {**settings.IMAGE_ENCODER_TRAINING, "PRECISION": "half"}
+    with pytest.raises(ImproperlyConfigured, match="auto, bfloat16 or float32"):
+        image_tower_config(device="cpu")
 
 
 def test_going_live_embeds_every_picture_with_the_new_encoder(live_tower, pictured):
