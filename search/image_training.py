@@ -56,6 +56,13 @@ def image_tower_precision(*, device: str) -> str:
     return precision
 
 
+def image_tower_architecture() -> str:
+    """The starting point: CLIP's image tower when training starts from it, else resnet18 from scratch."""
+    if settings.IMAGE_ENCODER_TRAINING["START"] == "clip":
+        return f"clip:{settings.IMAGE_ENCODER['MODEL']}"
+    return ImageTowerConfig.architecture
+
+
 def image_tower_config(*, device: str) -> ImageTowerConfig:
     """resnet18 from scratch, or CLIP's image tower as the starting point when its weights are configured."""
     config = settings.IMAGE_ENCODER_TRAINING
@@ -63,7 +70,7 @@ def image_tower_config(*, device: str) -> ImageTowerConfig:
     precision = image_tower_precision(device=device)
     if config["START"] == "clip":
         return ImageTowerConfig(
-            architecture=f"clip:{settings.IMAGE_ENCODER['MODEL']}",
+            architecture=image_tower_architecture(),
             image_size=224,
             epochs=config["EPOCHS"],
             batch_size=config["BATCH_SIZE"],
@@ -83,12 +90,17 @@ def image_tower_config(*, device: str) -> ImageTowerConfig:
 def image_encoder_run_start(
     *, trigger: str, started_by=None, force_publish: bool = False, enqueue: bool = True
 ) -> ImageEncoderRun:
-    """Create a run and queue its first stage on commit; refused while another is in progress."""
-    config = image_tower_config(device=device_get())
+    """Create a run and queue its first stage on commit; refused while another is in progress.
+
+    The training settings (precision included) are read on the worker that trains, for its own device.
+    """
     try:
         with transaction.atomic():
             run = ImageEncoderRun.objects.create(
-                trigger=trigger, started_by=started_by, force_publish=force_publish, starting_point=config.architecture
+                trigger=trigger,
+                started_by=started_by,
+                force_publish=force_publish,
+                starting_point=image_tower_architecture(),
             )
     except IntegrityError as error:
         active = ImageEncoderRun.objects.filter(in_progress=True).first()
