@@ -23,7 +23,9 @@ def _metric_rows(metrics: dict) -> list[dict]:
         if name not in metrics:
             continue
         figures = metrics[name]
-        for part in ("held out", "trained"):
+        for part in ("held out", "trained", "held out, with colour", "trained, with colour"):
+            if part not in figures:  # runs before colour re-ranking have no "with colour" figures
+                continue
             row = figures[part]
             rows.append(
                 {

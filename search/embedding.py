@@ -8,6 +8,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
 from PIL import Image, UnidentifiedImageError
 
+from ml.colour import colour_signature
 from ml.encoders import EncoderUnavailable, text_encoder_get, text_encoder_name
 from search.image_encoders import (
     image_vector_field,
@@ -69,10 +70,12 @@ def products_stale(*, queryset: QuerySet[Product] | None = None) -> QuerySet[Pro
     """Products whose vectors are missing or were made by another encoder than the configured one.
 
     Content changes are caught on save (see search.signals); this catches encoder changes and
-    products written in bulk. Images count only where an image encoder can embed them.
+    products written in bulk. Image vectors count only where an image encoder can embed them; a
+    picture's colour signature needs no model.
     """
     products = Product.objects.all() if queryset is None else queryset
     stale = Q(text_embedding__isnull=True) | ~Q(text_encoder=text_encoder_name())
+    stale |= ~Q(image="") & Q(picture_colour__isnull=True)
     if live_image_encoder_status() is None:
         missing = Q(**{f"{live_image_vector_field()}__isnull": True})
         stale |= ~Q(image="") & (missing | ~Q(image_encoder=live_image_encoder_name()))
@@ -86,7 +89,8 @@ def products_embed(
     force: bool = False,
     progress: Callable[[int], None] = lambda done: None,
 ) -> EmbedReport:
-    """Embed the products' text and images where content or encoder changed (or all, with `force`)."""
+    """Embed the products' text and images where content or encoder changed (or all, with `force`), and give
+    every picture its colour signature."""
     report = EmbedReport()
     ids = sorted(set(product_ids))
     text_encoder = text_encoder_get()
@@ -109,7 +113,7 @@ def products_embed(
         batch = ids[start : start + batch_size]
         review_texts_refresh(product_ids=batch)
         products = list(Product.objects.filter(pk__in=batch).select_related("review_text").order_by("pk"))
-        text_todo, image_todo, images = [], [], []
+        text_todo, image_todo, colour_todo, images = [], [], [], []
         for product in products:
             text_hash = product_text_hash(product=product)
             if (
@@ -120,19 +124,29 @@ def products_embed(
             ):
                 product.text_hash = text_hash
                 text_todo.append(product)
-            if image_encoder is None:
+            image_hash = (
+                product_image_hash(product=product)
+                if image_encoder is not None or force or product.picture_colour is None
+                else ""
+            )
+            embed_image = bool(
+                image_encoder is not None
+                and image_hash
+                and (force or image_hash != product.image_hash or product.image_encoder != image_encoder.name)
+            )
+            if not (embed_image or (image_hash and (force or product.picture_colour is None))):
                 continue
-            image_hash = product_image_hash(product=product)
-            if image_hash and (
-                force or image_hash != product.image_hash or product.image_encoder != image_encoder.name
-            ):
-                try:
-                    with product.image.open("rb") as image_file, Image.open(image_file) as image:
-                        images.append(image.convert("RGB"))
-                except (OSError, UnidentifiedImageError):
-                    continue
+            try:
+                with product.image.open("rb") as image_file, Image.open(image_file) as image:
+                    picture = image.convert("RGB")
+            except (OSError, UnidentifiedImageError):
+                continue
+            product.picture_colour = colour_signature(image=picture)
+            colour_todo.append(product)
+            if embed_image:
                 product.image_hash = image_hash
                 image_todo.append(product)
+                images.append(picture)
 
         if text_todo:
             vectors = text_encoder.encode([product_embedding_text(product=p) for p in text_todo], batch_size=batch_size)
@@ -145,8 +159,10 @@ def products_embed(
                 setattr(product, image_field, vector)
                 product.image_encoder = image_encoder.name
             Product.objects.bulk_update(image_todo, [image_field, "image_encoder", "image_hash"])
+        if colour_todo:
+            Product.objects.bulk_update(colour_todo, ["picture_colour"])
         report.text_embedded += len(text_todo)
         report.image_embedded += len(image_todo)
-        report.unchanged += sum(1 for p in products if p not in text_todo and p not in image_todo)
+        report.unchanged += sum(1 for p in products if p not in text_todo and p not in colour_todo)
         progress(len(products))
     return report

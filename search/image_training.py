@@ -247,7 +247,11 @@ def image_encoders_evaluate(*, candidate=None, per_part: int = 300, log: Callabl
     for label, encoder in encoders.items():
         metrics[label] = {
             **image_search_figures(
-                pictures=pictures, photos=photos, encode_images=encoder.encode_images, encode_texts=encoder.encode_texts
+                pictures=pictures,
+                photos=photos,
+                encode_images=encoder.encode_images,
+                encode_texts=encoder.encode_texts,
+                colour_weight=settings.SEARCH["PHOTO_COLOUR_WEIGHT"],
             ),
             "encoder": encoder.name,
         }

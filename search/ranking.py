@@ -297,3 +297,13 @@ def rankings_fuse(
         for rank, pk in enumerate(ranked, start=1):
             scores[pk] = scores.get(pk, 0.0) + weight * scale.get(pk, 1.0) / (RRF_K + rank)
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+
+def photo_scores(
+    *, similarities: np.ndarray, colour_similarities: np.ndarray, weight: float | None = None
+) -> np.ndarray:
+    """A photo's candidates scored for the shopper: the image encoder's cosine similarity (what the thing is)
+    plus the colour signatures' (`ml.colour`: what colour it is), weighted as `evaluate_search --tune` chose
+    on development photos (or `weight`). A candidate without a signature scores as if its colour were unrelated."""
+    weight = settings.SEARCH["PHOTO_COLOUR_WEIGHT"] if weight is None else weight
+    return similarities + weight * colour_similarities

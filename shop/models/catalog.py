@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from pgvector.django import HnswIndex, VectorField
 
+from ml.colour import DIMENSIONS as COLOUR_SIGNATURE_DIMENSIONS
+
 TEXT_VECTOR_DIMENSIONS = 384
 IMAGE_VECTOR_DIMENSIONS = 512
 
@@ -162,6 +164,8 @@ class Product(models.Model):
     image_aligned_embedding = VectorField(dimensions=TEXT_VECTOR_DIMENSIONS, null=True, blank=True, editable=False)
     image_encoder = models.CharField(max_length=200, blank=True, editable=False)
     image_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # What colour the pictured thing is (ml.colour): photo search re-ranks the image encoder's nearest by it.
+    picture_colour = VectorField(dimensions=COLOUR_SIGNATURE_DIMENSIONS, null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "id"]

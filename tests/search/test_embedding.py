@@ -44,3 +44,21 @@ def test_changing_the_encoder_setting_marks_vectors_stale(settings):
     assert not products_stale(queryset=Product.objects.filter(pk=product.pk)).exists()
     settings.TEXT_ENCODER = {**settings.TEXT_ENCODER, "NAME": "BAAI/bge-small-en-v1.5"}
     assert products_stale(queryset=Product.objects.filter(pk=product.pk)).exists()
+
+
+def test_every_picture_gets_its_colour_signature_even_before_an_image_encoder_is_live():
+    from django.core.files.base import ContentFile
+
+    from tests.search.towers import picture_draw
+
+    product = ProductFactory(title="Own red mug", colour="red")
+    Product.objects.filter(pk=product.pk).update(picture_colour=None)
+    product.image.save("own-red-mug.png", ContentFile(picture_draw(shape="mug", colour="red", seed=1)), save=False)
+    Product.objects.filter(pk=product.pk).update(image=product.image.name, picture_colour=None)
+    assert products_stale().filter(pk=product.pk).exists(), "a picture without its colour is work to do"
+
+    products_embed(product_ids=[product.pk])
+    product.refresh_from_db()
+    assert product.picture_colour is not None and np.isclose(np.linalg.norm(product.picture_colour), 1, atol=1e-4)
+    assert product.image_aligned_embedding is None, "no image encoder is live: no image vector"
+    assert not products_stale().filter(pk=product.pk).exists()

@@ -162,3 +162,15 @@ def test_a_product_page_has_no_visually_similar_row_before_an_encoder_is_live(pi
     html = client.get(pictured[0].get_absolute_url()).content.decode()
     assert 'id="visually-similar"' not in html
     assert _section_links(html, "visually-similar") == []
+
+
+def test_a_phone_photo_of_a_red_boot_shows_the_red_boots_first(live_tower, pictured, client):
+    """A boot the shop does not sell, photographed on a table: the shop's red boots come before its black ones."""
+    picture = Image.open(io.BytesIO(picture_draw(shape="boot", colour="red", seed=50))).convert("RGB")
+    buffer = io.BytesIO()
+    photo_distort(image=picture, rng=random.Random(5)).save(buffer, format="JPEG")
+    response = client.post("/api/search/image/", {"photo": SimpleUploadedFile("boot.jpg", buffer.getvalue())})
+    assert response.status_code == 200
+    by_id = {p.pk: p for p in pictured}
+    first_two = [by_id[hit["id"]] for hit in response.json()["results"][:2]]
+    assert [(p.title.split()[2], p.colour) for p in first_two] == [("boot", "red")] * 2

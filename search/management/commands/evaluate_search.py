@@ -3,8 +3,8 @@ import json
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from search.evaluation_images import figures_lines
-from search.image_encoders import live_image_encoder_status
+from search.evaluation_images import catalog_pictures_load, colour_weight_tune, figures_lines
+from search.image_encoders import live_image_encoder_get, live_image_encoder_status
 from search.image_training import image_encoders_evaluate
 from search.text_evaluation import SETS, Metrics, evaluation_queries, text_search_evaluate, weights_tune
 
@@ -27,7 +27,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--tune",
             action="store_true",
-            help="Also search the fusion weights that maximise hybrid nDCG@10 on the development set (only).",
+            help=(
+                "Also search the fusion weights that maximise hybrid nDCG@10 on the development set (only), "
+                "and photo search's colour weight on development photos of trained products (only)."
+            ),
         )
         parser.add_argument(
             "--photos",
@@ -54,6 +57,8 @@ class Command(BaseCommand):
         if tune:
             weights, best = weights_tune(signals=signals)
             report["tuned"] = {"set": "development", "weights": weights, "ndcg@10": round(best.ndcg, 4)}
+            if image_status is None:
+                report["tuned"]["photo colour"] = self._colour_weight_tune()
         if not photos:
             report["photos"] = {"note": "not asked (--photos 0)"}
         elif image_status is not None:
@@ -67,7 +72,18 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Best weights on the development set: {weights} → hybrid nDCG@10 {report['tuned']['ndcg@10']:.4f}"
             )
+            if "photo colour" in report["tuned"]:
+                colour = report["tuned"]["photo colour"]
+                self.stdout.write(
+                    f"Best photo colour weight on {colour['photos']} development photos: {colour['weight']} "
+                    f"(mean of R@10 and same category and colour P@5 by weight: {colour['scores']})"
+                )
         self._photos(report=report["photos"])
+
+    def _colour_weight_tune(self) -> dict:
+        pictures = catalog_pictures_load()
+        weight, scores = colour_weight_tune(pictures=pictures, encode_images=live_image_encoder_get().encode_images)
+        return {"weight": weight, "scores": scores, "photos": min(300, int((~pictures.held_out_mask()).sum()))}
 
     def _photos(self, *, report: dict) -> None:
         if "note" in report:
