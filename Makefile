@@ -25,6 +25,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 setup: $(VENV)/.runtime
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py embed_products --stale
 	$(PY) manage.py train_review_sentiment --if-missing
 	$(PY) manage.py train_recommender --wait --if-none
 	$(PY) manage.py train_image_encoder --wait --if-none

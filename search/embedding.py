@@ -27,6 +27,7 @@ REVIEW_WORDS_EMBEDDED = 15
 class EmbedReport:
     text_embedded: int = 0
     image_embedded: int = 0
+    colours_signed: int = 0
     unchanged: int = 0
     image_note: str = ""
 
@@ -163,6 +164,7 @@ def products_embed(
             Product.objects.bulk_update(colour_todo, ["picture_colour"])
         report.text_embedded += len(text_todo)
         report.image_embedded += len(image_todo)
+        report.colours_signed += len(colour_todo)
         report.unchanged += sum(1 for p in products if p not in text_todo and p not in colour_todo)
         progress(len(products))
     return report

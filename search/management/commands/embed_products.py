@@ -19,14 +19,17 @@ class Command(BaseCommand):
         if not 1 <= batch_size <= 4096:
             raise CommandError("--batch-size must be between 1 and 4096.")
         ids = list((Product.objects.all() if all else products_stale()).order_by("pk").values_list("pk", flat=True))
+        if not ids:
+            self.stdout.write("Every product's vectors are current.")
+            return
         with tqdm(total=len(ids), unit="product", disable=verbosity == 0, file=self.stderr._out) as bar:
             try:
                 report = products_embed(product_ids=ids, batch_size=batch_size, force=all, progress=bar.update)
             except EncoderUnavailable as error:
                 raise CommandError(str(error)) from error
         self.stdout.write(
-            f"Embedded text of {report.text_embedded:,} and images of {report.image_embedded:,} products "
-            f"({report.unchanged:,} unchanged)."
+            f"Embedded text of {report.text_embedded:,} and images of {report.image_embedded:,} products, "
+            f"colour signatures of {report.colours_signed:,} pictures ({report.unchanged:,} unchanged)."
         )
         if report.image_note:
             self.stdout.write(self.style.WARNING(f"Images not embedded: {report.image_note}"))
