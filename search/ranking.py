@@ -29,6 +29,7 @@ from ml.vectors import vector_nearest
 from search.facets import FACET_COLUMNS
 from search.image_encoders import image_vector_field, live_image_encoder_get
 from search.models import ProductReviewText
+from shop.models import Product
 
 TERM = re.compile(r"\w+", re.UNICODE)
 SINGLE_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
@@ -307,3 +308,19 @@ def photo_scores(
     on development photos (or `weight`). A candidate without a signature scores as if its colour were unrelated."""
     weight = settings.SEARCH["PHOTO_COLOUR_WEIGHT"] if weight is None else weight
     return similarities + weight * colour_similarities
+
+
+def colour_rerank(*, rows: list[tuple[int, float]], colour: np.ndarray | None) -> list[tuple[int, float]]:
+    """The image encoder's nearest products (pk, cosine distance) as (pk, score), best first, re-scored with
+    how near each one's picture colour is to `colour` (a photo's, or a product's own picture's)."""
+    if not rows:
+        return []
+    pks = [pk for pk, _ in rows]
+    similarities = np.array([1 - distance for _, distance in rows])
+    if colour is None:
+        return list(zip(pks, similarities.tolist()))
+    stored = dict(Product.objects.filter(pk__in=pks).values_list("pk", "picture_colour"))
+    colours = np.stack([stored[pk] if stored.get(pk) is not None else np.zeros(len(colour)) for pk in pks])
+    scores = photo_scores(similarities=similarities, colour_similarities=colours @ colour)
+    order = np.argsort(-scores, kind="stable")
+    return [(pks[index], float(scores[index])) for index in order]

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet
 
-from ml.colour import DIMENSIONS as COLOUR_DIMENSIONS
 from ml.colour import colour_signature
 from ml.loading import loaded_get
 from ml.metrics import SEARCH_SECONDS, timed
@@ -21,9 +20,9 @@ from search.image_encoders import image_vector_field, live_image_encoder_get
 from search.parsing import query_parse
 from search.ranking import (
     RRF_K,
+    colour_rerank,
     exclusions_apply,
     lexical_rank,
-    photo_scores,
     picture_rank,
     query_terms,
     query_vector,
@@ -430,26 +429,13 @@ def product_image_search(
     return search_result_build(
         query="",
         prepared=prepared,
-        ranked=_photo_ranked(rows=rows, image=image),
+        ranked=[
+            (pk, score, ("photo",)) for pk, score in colour_rerank(rows=rows, colour=colour_signature(image=image))
+        ],
         sort=sort,
         page_number=page_number,
         page_size=page_size,
     )
-
-
-def _photo_ranked(*, rows: list[tuple[int, float]], image) -> list[tuple[int, float, tuple[str, ...]]]:
-    """The encoder's nearest products re-ranked with the photo's colour (`search.ranking.photo_scores`)."""
-    if not rows:
-        return []
-    pks = [pk for pk, _ in rows]
-    colours = dict(Product.objects.filter(pk__in=pks).values_list("pk", "picture_colour"))
-    matrix = np.stack([colours[pk] if colours.get(pk) is not None else np.zeros(COLOUR_DIMENSIONS) for pk in pks])
-    scores = photo_scores(
-        similarities=np.array([1 - distance for _, distance in rows]),
-        colour_similarities=matrix @ colour_signature(image=image),
-    )
-    order = np.argsort(-scores, kind="stable")
-    return [(pks[index], float(scores[index]), ("photo",)) for index in order]
 
 
 def _money(value: Decimal) -> str:
