@@ -6,9 +6,10 @@ Each setting (picture size in px × epochs, and "bf16" for bfloat16 autocast) tr
 (`ml.image_tower.image_tower_train`, the pipeline's own training) on the products that train it in
 `manage.py train_image_encoder`, less one in ten of them (the next remainder of the held-out rule's
 SKU hash), and is measured on distorted photos of that tenth as the pipeline's evaluation measures
-the held-out products (`search.evaluation_images`), with the colour-histogram baseline on the same
-photos. The held-out products of the evaluation are neither trained on nor looked at here, so the
-settings this picks leave them a fair test. Seconds are per setting, training only; run it on an
+the held-out products (`search.evaluation_images`), alone and re-ranked with colour as photo search
+serves it (`search.ranking.photo_scores`), with the colour-histogram baseline on the same photos.
+The held-out products of the evaluation are neither trained on nor looked at here, so the settings
+this picks leave them a fair test. Seconds are per setting, training only; run it on an
 otherwise idle machine for comparable times.
 """
 
@@ -42,6 +43,7 @@ def main() -> None:
     django.setup()
     import numpy as np
     import torch
+    from django.conf import settings
 
     from ml.encoders import text_encoder_get
     from ml.image_tower import ImageTowerConfig, image_tower_encode, image_tower_train
@@ -74,13 +76,22 @@ def main() -> None:
         photos={row: photo_distort(image=pictures.images[row], rng=rng) for row in validation},
     )
     print(f"{len(training):,} pictures train, {len(validation):,} validate (held-out products left out)")
-    print(f"{'setting':<26} {'R@1':>6} {'R@10':>6} {'P@5':>6} {'words':>6} {'seconds':>8}")
+    print(
+        f"{'setting':<26} {'R@1':>6} {'R@10':>6} {'P@5':>6} {'words':>6} {'seconds':>8}   "
+        f"with colour at {settings.SEARCH['PHOTO_COLOUR_WEIGHT']}: R@1, R@10, P@5"
+    )
 
     def row(label: str, figures: dict, seconds: str) -> None:
         part = figures["held out"]
+        served = figures.get("held out, with colour")
         print(
             f"{label:<26} {part['recall@1']:>6.3f} {part['recall@10']:>6.3f} "
             f"{part['same category and colour p@5']:>6.3f} {figures['words ndcg@10']:>6.3f} {seconds:>8}"
+            + (
+                f"   {served['recall@1']:.3f} {served['recall@10']:.3f} {served['same category and colour p@5']:.3f}"
+                if served
+                else ""
+            )
         )
 
     row("colour histogram baseline", baseline_figures(pictures=pictures, photos=photos), "-")
@@ -101,6 +112,7 @@ def main() -> None:
             photos=photos,
             encode_images=lambda images, tower=tower: image_tower_encode(tower=tower, images=images, device="cpu"),
             encode_texts=lambda texts: text_encoder_get().encode(list(texts), queries=True),
+            colour_weight=settings.SEARCH["PHOTO_COLOUR_WEIGHT"],
         )
         row(f"{size} px × {epochs} epochs {precision}", figures, seconds)
 
