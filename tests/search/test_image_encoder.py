@@ -16,7 +16,7 @@ from PIL import Image
 
 from ml.image_tower import image_tower_train
 from ml.loading import loaded_reset
-from search.evaluation_images import photo_distort
+from search.evaluation_images import COLOUR_WEIGHTS, catalog_pictures_load, colour_weight_tune, photo_distort
 from search.image_encoders import live_image_encoder_get
 from search.image_training import image_tower_config
 from search.models import ImageEncoderVersion
@@ -140,6 +140,9 @@ def test_evaluate_search_measures_the_live_trained_encoder_beside_the_baseline(l
     assert set(photos) == {"live", "baseline (colour histogram + thumbnail)"}
     for figures in photos.values():
         assert figures["trained"]["photos"] > 0 and 0 <= figures["trained"]["recall@10"] <= 1
+    # The live encoder is also measured as photo search serves it: re-ranked with colour, at the setting's weight.
+    assert photos["live"]["trained, with colour"]["photos"] == photos["live"]["trained"]["photos"]
+    assert photos["live"]["colour weight"] == 0.3
     # The words-to-pictures ranking is measured beside the others, because the live encoder can rank words.
     assert "pictures" in report["sets"]["development"]["rankings"]
 
@@ -174,3 +177,14 @@ def test_a_phone_photo_of_a_red_boot_shows_the_red_boots_first(live_tower, pictu
     by_id = {p.pk: p for p in pictured}
     first_two = [by_id[hit["id"]] for hit in response.json()["results"][:2]]
     assert [(p.title.split()[2], p.colour) for p in first_two] == [("boot", "red")] * 2
+
+
+def test_the_colour_weight_is_the_best_on_development_photos_of_trained_products(live_tower, pictured):
+    pictures = catalog_pictures_load()
+    held_out = {pictures.ids[i] for i in np.flatnonzero(pictures.held_out_mask())}
+    encoder, seen = live_image_encoder_get(), []
+    weight, scores = colour_weight_tune(
+        pictures=pictures, encode_images=lambda images: seen.extend(images) or encoder.encode_images(images)
+    )
+    assert set(scores) == set(COLOUR_WEIGHTS) and scores[weight] == max(scores.values())
+    assert len(seen) == 2 * len(pictures.ids) - len(held_out), "photos of trained products only, then the catalog"
