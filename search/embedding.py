@@ -125,17 +125,14 @@ def products_embed(
             ):
                 product.text_hash = text_hash
                 text_todo.append(product)
-            image_hash = (
-                product_image_hash(product=product)
-                if image_encoder is not None or force or product.picture_colour is None
-                else ""
-            )
-            embed_image = bool(
-                image_encoder is not None
-                and image_hash
-                and (force or image_hash != product.image_hash or product.image_encoder != image_encoder.name)
-            )
-            if not (embed_image or (image_hash and (force or product.picture_colour is None))):
+            image_hash = product_image_hash(product=product)
+            if not image_hash:
+                continue
+            # The stored hash is of the picture the image vector was made from: a picture changed while no
+            # encoder is live keeps the old hash (so the encoder embeds it later) and is signed anew each time.
+            picture_changed = force or image_hash != product.image_hash
+            embed_image = image_encoder is not None and (picture_changed or product.image_encoder != image_encoder.name)
+            if not (embed_image or picture_changed or product.picture_colour is None):
                 continue
             try:
                 with product.image.open("rb") as image_file, Image.open(image_file) as image:

@@ -62,3 +62,9 @@ def test_every_picture_gets_its_colour_signature_even_before_an_image_encoder_is
     assert product.picture_colour is not None and np.isclose(np.linalg.norm(product.picture_colour), 1, atol=1e-4)
     assert product.image_aligned_embedding is None, "no image encoder is live: no image vector"
     assert not products_stale().filter(pk=product.pk).exists()
+
+    red = np.array(product.picture_colour)
+    product.image.save("own-blue-mug.png", ContentFile(picture_draw(shape="mug", colour="blue", seed=1)))
+    products_embed(product_ids=[product.pk])
+    product.refresh_from_db()
+    assert float(np.dot(product.picture_colour, red)) < 0.5, "a new picture is signed anew"
