@@ -38,10 +38,11 @@ def main() -> None:
     from search.visual import product_visually_similar
     from shop.models import Product
 
-    ids = list(Product.objects.filter(is_active=True).exclude(image="").order_by("pk").values_list("pk", flat=True))
+    name, field = live_image_vectors()
+    embedded = Product.objects.filter(is_active=True, image_encoder=name).exclude(**{f"{field}__isnull": True})
+    ids = list(embedded.order_by("pk").values_list("pk", flat=True))
     sample = random.Random(options.seed).sample(ids, min(options.count, len(ids)))
     products = Product.objects.in_bulk(sample)
-    name, field = live_image_vectors()
 
     def reranked(pk: int) -> list[Product]:
         vector, colour = Product.objects.filter(pk=pk).values_list(field, "picture_colour").get()

@@ -8,9 +8,12 @@ this signature too (`search.selectors.product_image_search`, weight chosen on de
 The signature is a histogram over hue × saturation bins for coloured pixels and lightness bins
 for grey ones (hue survives the lighting changes of a phone photo better than RGB), weighted
 towards the centre of the picture, less the colours of its border (the table or wall the product
-stands on), square-rooted (so one large area does not drown a second colour) and L2-normalised:
-the dot product of two signatures is their cosine similarity. No model and no training: the same
-function serves catalog pictures and shoppers' photos.
+stands on) unless that leaves almost nothing (a close-up), square-rooted (so one large area does
+not drown a second colour) and L2-normalised: the dot product of two signatures is their cosine
+similarity. No model and no training: the same
+function serves catalog pictures and shoppers' photos. Its design (soft hue bins, border
+subtraction, centre weighting, the close-up share) was chosen on 1,500 pictures drawn apart from the
+catalog and their distorted photos, by how often a photo's colour matched the nearest picture's.
 """
 
 from collections.abc import Sequence
@@ -27,6 +30,10 @@ CENTRE_SIGMA = 0.3
 """Spread of the centre weighting, as a share of the picture's side."""
 BORDER = 0.44
 """Pixels further than this from the centre (a share of the side, on either axis) are the border."""
+CLOSE_UP_SHARE = 0.1
+"""Below this share of the centre left once the border's colours are taken out, the picture is a close-up
+(a logo up to about a fifth of the side; a larger print is indistinguishable from a product on a table of
+the border's colour). 0.2 lost 3 points of colour matches on the design set below, 0.1 none."""
 COLOURED_SATURATION = 0.25
 COLOURED_VALUE = 0.2
 
@@ -68,8 +75,9 @@ def colour_signature(*, image: Image.Image) -> np.ndarray:
     centre, border = _histogram(image=image)
     border *= centre.sum() / max(border.sum(), 1.0)
     foreground = np.clip(centre - border, 0, None)
-    # A product that fills the frame shares its border's colours: then the centre alone is its colour.
-    signature = np.sqrt(foreground if foreground.sum() > 1e-6 else centre)
+    # A product that fills the frame shares its border's colours, and what is left is its print or
+    # logo: when so little is left, the centre, border colours and all, is the product's colour.
+    signature = np.sqrt(foreground if foreground.sum() > CLOSE_UP_SHARE * centre.sum() else centre)
     return (signature / np.linalg.norm(signature)).astype(np.float32)
 
 

@@ -127,20 +127,24 @@ def products_embed(
                 text_todo.append(product)
             image_hash = product_image_hash(product=product)
             if not image_hash:
+                if product.picture_colour is not None:  # the picture was removed: so is its colour
+                    product.picture_colour, product.picture_colour_hash = None, ""
+                    colour_todo.append(product)
                 continue
-            # The stored hash is of the picture the image vector was made from: a picture changed while no
-            # encoder is live keeps the old hash (so the encoder embeds it later) and is signed anew each time.
-            picture_changed = force or image_hash != product.image_hash
-            embed_image = image_encoder is not None and (picture_changed or product.image_encoder != image_encoder.name)
-            if not (embed_image or picture_changed or product.picture_colour is None):
+            embed_image = image_encoder is not None and (
+                force or image_hash != product.image_hash or product.image_encoder != image_encoder.name
+            )
+            sign_colour = force or image_hash != product.picture_colour_hash or product.picture_colour is None
+            if not (embed_image or sign_colour):
                 continue
             try:
                 with product.image.open("rb") as image_file, Image.open(image_file) as image:
                     picture = image.convert("RGB")
             except (OSError, UnidentifiedImageError):
                 continue
-            product.picture_colour = colour_signature(image=picture)
-            colour_todo.append(product)
+            if sign_colour:
+                product.picture_colour, product.picture_colour_hash = colour_signature(image=picture), image_hash
+                colour_todo.append(product)
             if embed_image:
                 product.image_hash = image_hash
                 image_todo.append(product)
@@ -158,10 +162,10 @@ def products_embed(
                 product.image_encoder = image_encoder.name
             Product.objects.bulk_update(image_todo, [image_field, "image_encoder", "image_hash"])
         if colour_todo:
-            Product.objects.bulk_update(colour_todo, ["picture_colour"])
+            Product.objects.bulk_update(colour_todo, ["picture_colour", "picture_colour_hash"])
         report.text_embedded += len(text_todo)
         report.image_embedded += len(image_todo)
         report.colours_signed += len(colour_todo)
-        report.unchanged += sum(1 for p in products if p not in text_todo and p not in colour_todo)
+        report.unchanged += sum(1 for p in products if p not in text_todo + image_todo + colour_todo)
         progress(len(products))
     return report

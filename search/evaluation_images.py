@@ -185,7 +185,7 @@ def colour_reranked(
 ) -> np.ndarray:
     """What photo search serves: each photo's nearest candidates by the encoder, re-scored with colour
     (`search.ranking.photo_scores`); the rest of the catalog ranks below them."""
-    from search.ranking import photo_scores
+    from search.ranking import photo_scores  # search.ranking reads the live encoders; this module loads none
 
     candidates = np.argsort(-similarities, axis=1, kind="stable")[:, : settings.SEARCH["CANDIDATES"]]
     scores = np.full_like(similarities, -np.inf)
@@ -265,9 +265,17 @@ DEVELOPMENT_SEED = 23
 """The development photos' draw: other distortions than the evaluation's (seed 11), of trained products only."""
 
 
+@dataclass
+class ColourWeightTuning:
+    weight: float
+    scores: dict[float, float]
+    """Each weight's mean of R@10 and same category and colour P@5 on the development photos."""
+    photos: int
+
+
 def colour_weight_tune(
     *, pictures: CatalogPictures, encode_images: Callable[[list[Image.Image]], np.ndarray], count: int = 300
-) -> tuple[float, dict[float, float]]:
+) -> ColourWeightTuning:
     """The colour weight that maximises the promotion score's two figures (R@10 and same category and colour
     P@5, averaged) on development photos: distorted photos of trained products, never of held-out ones."""
     rng = random.Random(DEVELOPMENT_SEED)
@@ -283,7 +291,8 @@ def colour_weight_tune(
         )
         figures = _photo_figures(similarities=reranked, query_rows=rows, pictures=pictures)
         scores[weight] = round((figures["recall@10"] + figures["same category and colour p@5"]) / 2, 4)
-    return max(scores, key=lambda weight: (scores[weight], -weight)), scores
+    best = max(scores, key=lambda weight: (scores[weight], -weight))
+    return ColourWeightTuning(weight=best, scores=scores, photos=len(rows))
 
 
 def baseline_figures(*, pictures: CatalogPictures, photos: EvaluationPhotos) -> dict:

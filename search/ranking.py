@@ -1,4 +1,4 @@
-"""The three rankings a text query gets, and their fusion.
+"""The three rankings a text query gets, and their fusion; a photo's candidates re-scored with colour.
 
 Lexical: PostgreSQL full text (weighted stored document, websearch syntax), with exact and
 prefix title or SKU matches first. Semantic: the query's text vector against the products'.
@@ -304,8 +304,8 @@ def photo_scores(
     *, similarities: np.ndarray, colour_similarities: np.ndarray, weight: float | None = None
 ) -> np.ndarray:
     """A photo's candidates scored for the shopper: the image encoder's cosine similarity (what the thing is)
-    plus the colour signatures' (`ml.colour`: what colour it is), weighted as `evaluate_search --tune` chose
-    on development photos (or `weight`). A candidate without a signature scores as if its colour were unrelated."""
+    plus the colour signatures' (`ml.colour`: what colour it is), times `weight` or the
+    SEARCH_WEIGHT_PHOTO_COLOUR setting (whose value `evaluate_search --tune` chose on development photos)."""
     weight = settings.SEARCH["PHOTO_COLOUR_WEIGHT"] if weight is None else weight
     return similarities + weight * colour_similarities
 
@@ -320,7 +320,12 @@ def colour_rerank(*, rows: list[tuple[int, float]], colour: np.ndarray | None) -
     if colour is None:
         return list(zip(pks, similarities.tolist()))
     stored = dict(Product.objects.filter(pk__in=pks).values_list("pk", "picture_colour"))
-    colours = np.stack([stored[pk] if stored.get(pk) is not None else np.zeros(len(colour)) for pk in pks])
-    scores = photo_scores(similarities=similarities, colour_similarities=colours @ colour)
+    signed = np.array([stored.get(pk) is not None for pk in pks])
+    colour_similarities = np.zeros(len(pks))
+    if signed.any():
+        colour_similarities[signed] = np.stack([stored[pk] for pk, ok in zip(pks, signed) if ok]) @ colour
+        # A picture not signed yet (or unreadable) is neither a colour match nor a mismatch: the candidates' mean.
+        colour_similarities[~signed] = colour_similarities[signed].mean()
+    scores = photo_scores(similarities=similarities, colour_similarities=colour_similarities)
     order = np.argsort(-scores, kind="stable")
     return [(pks[index], float(scores[index])) for index in order]

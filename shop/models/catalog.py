@@ -166,6 +166,8 @@ class Product(models.Model):
     image_hash = models.CharField(max_length=64, blank=True, editable=False)
     # What colour the pictured thing is (ml.colour): photo search re-ranks the image encoder's nearest by it.
     picture_colour = VectorField(dimensions=COLOUR_SIGNATURE_DIMENSIONS, null=True, blank=True, editable=False)
+    # The picture the signature was made from (image_hash is the one the image vector was made from).
+    picture_colour_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "id"]

@@ -34,7 +34,13 @@ class ProductFilters(TypedDict, total=False):
 
 # No page or API shows these, and they are the bulk of a row: reading and parsing the vectors is
 # most of a listing's database time.
-PRODUCT_INTERNAL_COLUMNS = ("search_document", "text_embedding", "image_embedding", "image_aligned_embedding")
+PRODUCT_INTERNAL_COLUMNS = (
+    "search_document",
+    "text_embedding",
+    "image_embedding",
+    "image_aligned_embedding",
+    "picture_colour",
+)
 # Product cards (search hits, recommendations) show no description either.
 PRODUCT_CARD_DEFERRED = ("description", *PRODUCT_INTERNAL_COLUMNS)
 

@@ -8,7 +8,7 @@ from PIL import Image
 
 from ml.colour import DIMENSIONS, colour_signature, colour_signatures
 from search.evaluation_images import photo_distort
-from shop.demo.images import product_image_draw
+from shop.demo.images import COLOUR_RGB, product_image_draw
 
 COLOURS = ("red", "blue", "green", "yellow", "black", "white", "pink", "orange", "purple")
 
@@ -43,3 +43,14 @@ def test_the_same_colour_on_another_shape_is_nearer_than_another_colour_on_the_s
     red_boot = colour_signature(image=_picture(shape="boot", colour="red", seed=2))
     blue_mug = colour_signature(image=_picture(shape="mug", colour="blue", seed=3))
     assert red_mug @ red_boot > red_mug @ blue_mug + 0.3
+
+
+def test_a_close_up_that_fills_the_frame_is_the_colour_of_the_product_not_of_its_logo():
+    """A red T-shirt photographed close: its border is red too, and a blue logo sits in the middle.
+
+    (A print that covers much of the middle stays ambiguous: a blue thing on a red table looks the same.)"""
+    close_up = Image.new("RGB", (400, 400), COLOUR_RGB["red"])
+    close_up.paste(Image.new("RGB", (80, 80), COLOUR_RGB["blue"]), (160, 160))
+    red, blue = (colour_signature(image=Image.new("RGB", (64, 64), COLOUR_RGB[name])) for name in ("red", "blue"))
+    signature = colour_signature(image=close_up)
+    assert signature @ red > signature @ blue

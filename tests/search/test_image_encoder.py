@@ -183,8 +183,9 @@ def test_the_colour_weight_is_the_best_on_development_photos_of_trained_products
     pictures = catalog_pictures_load()
     held_out = {pictures.ids[i] for i in np.flatnonzero(pictures.held_out_mask())}
     encoder, seen = live_image_encoder_get(), []
-    weight, scores = colour_weight_tune(
+    tuning = colour_weight_tune(
         pictures=pictures, encode_images=lambda images: seen.extend(images) or encoder.encode_images(images)
     )
-    assert set(scores) == set(COLOUR_WEIGHTS) and scores[weight] == max(scores.values())
-    assert len(seen) == 2 * len(pictures.ids) - len(held_out), "photos of trained products only, then the catalog"
+    assert set(tuning.scores) == set(COLOUR_WEIGHTS) and tuning.scores[tuning.weight] == max(tuning.scores.values())
+    assert tuning.photos == len(pictures.ids) - len(held_out)
+    assert len(seen) == tuning.photos + len(pictures.ids), "photos of trained products only, then the catalog"

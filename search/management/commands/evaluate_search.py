@@ -57,7 +57,7 @@ class Command(BaseCommand):
         if tune:
             weights, best = weights_tune(signals=signals)
             report["tuned"] = {"set": "development", "weights": weights, "ndcg@10": round(best.ndcg, 4)}
-            if image_status is None:
+            if image_status is None and photos:
                 report["tuned"]["photo colour"] = self._colour_weight_tune()
         if not photos:
             report["photos"] = {"note": "not asked (--photos 0)"}
@@ -74,16 +74,19 @@ class Command(BaseCommand):
             )
             if "photo colour" in report["tuned"]:
                 colour = report["tuned"]["photo colour"]
+                by_weight = ", ".join(f"{row['weight']}: {row['score']}" for row in colour["scores"])
                 self.stdout.write(
                     f"Best photo colour weight on {colour['photos']} development photos: {colour['weight']} "
-                    f"(mean of R@10 and same category and colour P@5 by weight: {colour['scores']})"
+                    f"(mean of R@10 and same category and colour P@5 by weight: {by_weight})"
                 )
         self._photos(report=report["photos"])
 
     def _colour_weight_tune(self) -> dict:
-        pictures = catalog_pictures_load()
-        weight, scores = colour_weight_tune(pictures=pictures, encode_images=live_image_encoder_get().encode_images)
-        return {"weight": weight, "scores": scores, "photos": min(300, int((~pictures.held_out_mask()).sum()))}
+        tuning = colour_weight_tune(
+            pictures=catalog_pictures_load(), encode_images=live_image_encoder_get().encode_images
+        )
+        scores = [{"weight": weight, "score": score} for weight, score in tuning.scores.items()]
+        return {"weight": tuning.weight, "scores": scores, "photos": tuning.photos}
 
     def _photos(self, *, report: dict) -> None:
         if "note" in report:
