@@ -362,7 +362,7 @@ SEARCH = {
     "CANDIDATES": 200,
     "VECTOR_CANDIDATES": 100,
     # Photo search: how much the colour signatures' similarity adds to the image encoder's (search.ranking.photo_scores).
-    "PHOTO_COLOUR_WEIGHT": env.float("SEARCH_WEIGHT_PHOTO_COLOUR", default=0.3),
+    "PHOTO_COLOUR_WEIGHT": env.float("SEARCH_WEIGHT_PHOTO_COLOUR", default=0.2),
     "PAGE_SIZE": 24,
 }
 # Recommender (recommender/): training settings per data set, chosen on the evaluation (see README).

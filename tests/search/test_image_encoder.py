@@ -130,7 +130,7 @@ def test_evaluation_photos_are_distorted_but_keep_the_products_colour():
     assert reddish.mean() > 0.05
 
 
-def test_evaluate_search_measures_the_live_trained_encoder_beside_the_baseline(live_tower):
+def test_evaluate_search_measures_the_live_trained_encoder_beside_the_baseline(live_tower, settings):
     version, _ = live_tower
     out = io.StringIO()
     call_command("evaluate_search", "--json", "--photos", "4", stdout=out)
@@ -142,7 +142,7 @@ def test_evaluate_search_measures_the_live_trained_encoder_beside_the_baseline(l
         assert figures["trained"]["photos"] > 0 and 0 <= figures["trained"]["recall@10"] <= 1
     # The live encoder is also measured as photo search serves it: re-ranked with colour, at the setting's weight.
     assert photos["live"]["trained, with colour"]["photos"] == photos["live"]["trained"]["photos"]
-    assert photos["live"]["colour weight"] == 0.3
+    assert photos["live"]["colour weight"] == settings.SEARCH["PHOTO_COLOUR_WEIGHT"]
     # The words-to-pictures ranking is measured beside the others, because the live encoder can rank words.
     assert "pictures" in report["sets"]["development"]["rankings"]
 
