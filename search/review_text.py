@@ -33,11 +33,14 @@ STOP_WORDS = frozenset(
 
 
 def review_phrases(*, texts: Iterable[str]) -> str:
-    """The words that at least two of these reviews use, most reviews first."""
+    """The words that at least two of these reviews use, most reviews first (then alphabetically)."""
     counts: collections.Counter[str] = collections.Counter()
     for text in texts:
         counts.update({word.strip("'") for word in WORD.findall(text.lower())} - STOP_WORDS)
-    frequent = [word for word, count in counts.most_common() if count >= MIN_REVIEWS and len(word) >= 3]
+    # Ties go alphabetically: a set's order changes from one process to the next, and the same reviews must
+    # give the same words, or every embedding pass would see the product's text as changed.
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    frequent = [word for word, count in ranked if count >= MIN_REVIEWS and len(word) >= 3]
     return " ".join(frequent[:PHRASES])
 
 
