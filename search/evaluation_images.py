@@ -270,7 +270,8 @@ class ColourWeightTuning:
     weight: float
     scores: dict[float, float]
     """Each weight's mean of R@10 and same category and colour P@5 on the development photos."""
-    photos: int
+    product_ids: list[int]
+    """The photographed products: trained ones only."""
 
 
 def colour_weight_tune(
@@ -292,7 +293,7 @@ def colour_weight_tune(
         figures = _photo_figures(similarities=reranked, query_rows=rows, pictures=pictures)
         scores[weight] = round((figures["recall@10"] + figures["same category and colour p@5"]) / 2, 4)
     best = max(scores, key=lambda weight: (scores[weight], -weight))
-    return ColourWeightTuning(weight=best, scores=scores, photos=len(rows))
+    return ColourWeightTuning(weight=best, scores=scores, product_ids=[pictures.ids[row] for row in rows])
 
 
 def baseline_figures(*, pictures: CatalogPictures, photos: EvaluationPhotos) -> dict:

@@ -86,7 +86,7 @@ class Command(BaseCommand):
             pictures=catalog_pictures_load(), encode_images=live_image_encoder_get().encode_images
         )
         scores = [{"weight": weight, "score": score} for weight, score in tuning.scores.items()]
-        return {"weight": tuning.weight, "scores": scores, "photos": tuning.photos}
+        return {"weight": tuning.weight, "scores": scores, "photos": len(tuning.product_ids)}
 
     def _photos(self, *, report: dict) -> None:
         if "note" in report:
