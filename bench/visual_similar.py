@@ -47,7 +47,9 @@ def main() -> None:
     def reranked(pk: int) -> list[Product]:
         vector, colour = Product.objects.filter(pk=pk).values_list(field, "picture_colour").get()
         candidates = Product.objects.filter(is_active=True, stock__gt=0, image_encoder=name).exclude(pk=pk)
-        nearest = vector_nearest(queryset=candidates, field=field, vector=vector, k=48, filtered=True)
+        nearest = vector_nearest(
+            queryset=candidates, field=field, vector=vector, k=48, filtered=True, also=("picture_colour",)
+        )
         ranked = [row for row, _ in colour_rerank(rows=nearest, colour=colour)][:6]
         by_id = Product.objects.in_bulk(ranked)
         return [by_id[row] for row in ranked]

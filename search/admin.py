@@ -5,7 +5,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from ml.admin import loss_chart
-from search.evaluation_images import promotion_score
+from search.evaluation_images import FIGURE_PARTS, promotion_score
 from search.image_training import (
     STAGES,
     ImageTrainingInProgress,
@@ -23,8 +23,8 @@ def _metric_rows(metrics: dict) -> list[dict]:
         if name not in metrics:
             continue
         figures = metrics[name]
-        for part in ("held out", "trained", "held out, with colour", "trained, with colour"):
-            if part not in figures:  # runs before colour re-ranking have no "with colour" figures
+        for part in FIGURE_PARTS:
+            if part not in figures:
                 continue
             row = figures[part]
             rows.append(

@@ -37,6 +37,8 @@ QUERIES_PATH = Path(__file__).with_name("evaluation_image_queries.json")
 HELD_OUT_SHARE = 10
 """One product in ten (by SKU hash) never trains an image encoder."""
 PICTURE_SIZE = 160
+FIGURE_PARTS = ("held out", "trained", "held out, with colour", "trained, with colour")
+"""The photo figures' parts, in reading order; runs measured before the colour re-ranking lack the last two."""
 
 
 def product_held_out(*, sku: str) -> bool:
@@ -328,7 +330,7 @@ def promotion_score(figures: dict) -> float:
 
 def figures_lines(*, name: str, figures: dict) -> list[str]:
     lines = []
-    for part in ("held out", "trained", "held out, with colour", "trained, with colour"):
+    for part in FIGURE_PARTS:
         if part not in figures:
             continue
         row = figures[part]

@@ -29,7 +29,6 @@ from ml.vectors import vector_nearest
 from search.facets import FACET_COLUMNS
 from search.image_encoders import image_vector_field, live_image_encoder_get
 from search.models import ProductReviewText
-from shop.models import Product
 
 TERM = re.compile(r"\w+", re.UNICODE)
 SINGLE_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
@@ -310,20 +309,20 @@ def photo_scores(
     return similarities + weight * colour_similarities
 
 
-def colour_rerank(*, rows: list[tuple[int, float]], colour: np.ndarray | None) -> list[tuple[int, float]]:
-    """The image encoder's nearest products (pk, cosine distance) as (pk, score), best first, re-scored with
-    how near each one's picture colour is to `colour` (a photo's, or a product's own picture's)."""
+def colour_rerank(*, rows: list[tuple], colour: np.ndarray | None) -> list[tuple[int, float]]:
+    """The image encoder's nearest products, read with their signatures ((pk, cosine distance, picture_colour),
+    `vector_nearest(..., also=("picture_colour",))`), as (pk, score), best first, re-scored with how near each
+    one's picture colour is to `colour` (a photo's, or a product's own picture's)."""
     if not rows:
         return []
-    pks = [pk for pk, _ in rows]
-    similarities = np.array([1 - distance for _, distance in rows])
+    pks = [row[0] for row in rows]
+    similarities = np.array([1 - row[1] for row in rows])
     if colour is None:
         return list(zip(pks, similarities.tolist()))
-    stored = dict(Product.objects.filter(pk__in=pks).values_list("pk", "picture_colour"))
-    signed = np.array([stored.get(pk) is not None for pk in pks])
+    signed = np.array([row[2] is not None for row in rows])
     colour_similarities = np.zeros(len(pks))
     if signed.any():
-        colour_similarities[signed] = np.stack([stored[pk] for pk, ok in zip(pks, signed) if ok]) @ colour
+        colour_similarities[signed] = np.stack([row[2] for row in rows if row[2] is not None]) @ colour
         # A picture not signed yet (or unreadable) is neither a colour match nor a mismatch: the candidates' mean.
         colour_similarities[~signed] = colour_similarities[signed].mean()
     scores = photo_scores(similarities=similarities, colour_similarities=colour_similarities)

@@ -423,6 +423,7 @@ def product_image_search(
         vector=vector,
         k=settings.SEARCH["CANDIDATES"],
         filtered=bool(effective),
+        also=("picture_colour",),
     )
     # A photo has no words: nothing is parsed, corrected or highlighted.
     prepared = PreparedQuery(text="", parsed_filters={}, filters=effective, base=base, corrected=None)
