@@ -1,8 +1,9 @@
 """Choosing the image tower's training settings without the held-out products: a validation tenth of the others.
 
-    python bench/image_tower_settings.py [--settings 96x12 64x24 48x40 64x48 64x48bf16] [--threads 2]
+    python bench/image_tower_settings.py [--settings 96x12 64x24 48x40 64x48 64x48bf16 mobilenet_v3_small:64x48] [--threads 2]
 
-Each setting (picture size in px × epochs, and "bf16" for bfloat16 autocast) trains the shop's image tower
+Each setting (an optional torchvision architecture and a colon, resnet18 by default; picture size in
+px × epochs; and "bf16" for bfloat16 autocast) trains the shop's image tower
 (`ml.image_tower.image_tower_train`, the pipeline's own training) on the products that train it in
 `manage.py train_image_encoder`, less one in ten of them (the next remainder of the held-out rule's
 SKU hash), and is measured on distorted photos of that tenth as the pipeline's evaluation measures
@@ -77,7 +78,7 @@ def main() -> None:
     )
     print(f"{len(training):,} pictures train, {len(validation):,} validate (held-out products left out)")
     print(
-        f"{'setting':<26} {'R@1':>6} {'R@10':>6} {'P@5':>6} {'words':>6} {'seconds':>8}   "
+        f"{'setting':<40} {'R@1':>6} {'R@10':>6} {'P@5':>6} {'words':>6} {'seconds':>8}   "
         f"with colour at {settings.SEARCH['PHOTO_COLOUR_WEIGHT']}: R@1, R@10, P@5"
     )
 
@@ -85,7 +86,7 @@ def main() -> None:
         part = figures["held out"]
         served = figures.get("held out, with colour")
         print(
-            f"{label:<26} {part['recall@1']:>6.3f} {part['recall@10']:>6.3f} "
+            f"{label:<40} {part['recall@1']:>6.3f} {part['recall@10']:>6.3f} "
             f"{part['same category and colour p@5']:>6.3f} {figures['words ndcg@10']:>6.3f} {seconds:>8}"
             + (
                 f"   {served['recall@1']:.3f} {served['recall@10']:.3f} {served['same category and colour p@5']:.3f}"
@@ -97,13 +98,15 @@ def main() -> None:
     row("colour histogram baseline", baseline_figures(pictures=pictures, photos=photos), "-")
     text_vectors = np.stack([np.asarray(vectors[pictures.ids[i]], dtype=np.float32) for i in training])
     for setting in options.settings:
-        precision = "bfloat16" if setting.lower().endswith("bf16") else "float32"
-        size, epochs = (int(part) for part in setting.lower().removesuffix("bf16").split("x"))
+        architecture, _, shape = setting.lower().rpartition(":")
+        architecture = architecture or ImageTowerConfig.architecture
+        precision = "bfloat16" if shape.endswith("bf16") else "float32"
+        size, epochs = (int(part) for part in shape.removesuffix("bf16").split("x"))
         started = time.perf_counter()
         tower = image_tower_train(
             images=[pictures.images[i] for i in training],
             text_vectors=text_vectors,
-            config=ImageTowerConfig(image_size=size, epochs=epochs, precision=precision),
+            config=ImageTowerConfig(architecture=architecture, image_size=size, epochs=epochs, precision=precision),
             device="cpu",
         ).tower
         seconds = f"{time.perf_counter() - started:.0f}"
@@ -114,7 +117,7 @@ def main() -> None:
             encode_texts=lambda texts: text_encoder_get().encode(list(texts), queries=True),
             colour_weight=settings.SEARCH["PHOTO_COLOUR_WEIGHT"],
         )
-        row(f"{size} px × {epochs} epochs {precision}", figures, seconds)
+        row(f"{architecture} {size}px×{epochs} {precision}", figures, seconds)
 
 
 if __name__ == "__main__":

@@ -47,6 +47,13 @@ class ImageTowerConfig:
     pretrained: str = ""
 
 
+def torchvision_classifiers() -> list[str]:
+    """The torchvision architectures a tower can start from (image classifiers, not detectors or video models)."""
+    from torchvision import models
+
+    return models.list_models(module=models)
+
+
 class ImageTower(nn.Module):
     def __init__(self, config: ImageTowerConfig):
         super().__init__()

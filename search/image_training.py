@@ -24,7 +24,7 @@ from django.utils import timezone
 from ml.artifacts import artifact_save
 from ml.devices import bfloat16_native, device_get
 from ml.encoders import EncoderUnavailable, text_encoder_name
-from ml.image_tower import ImageTowerConfig, image_tower_payload, image_tower_train
+from ml.image_tower import ImageTowerConfig, image_tower_payload, image_tower_train, torchvision_classifiers
 from ml.loading import loaded_reset
 from ml.tasks import task_enqueue
 from search.evaluation_images import (
@@ -57,14 +57,19 @@ def image_tower_precision(*, device: str) -> str:
 
 
 def image_tower_architecture() -> str:
-    """The starting point: CLIP's image tower when training starts from it, else resnet18 from scratch."""
-    if settings.IMAGE_ENCODER_TRAINING["START"] == "clip":
+    """The starting point: CLIP's image tower when training starts from it, else the named torchvision classifier from scratch."""
+    start = settings.IMAGE_ENCODER_TRAINING["START"]
+    if start == "clip":
         return f"clip:{settings.IMAGE_ENCODER['MODEL']}"
-    return ImageTowerConfig.architecture
+    if start not in torchvision_classifiers():
+        raise ImproperlyConfigured(
+            f"IMAGE_ENCODER_TRAIN_FROM is clip or a torchvision classifier (mobilenet_v3_small, resnet18, …), not {start!r}."
+        )
+    return start
 
 
 def image_tower_config(*, device: str) -> ImageTowerConfig:
-    """resnet18 from scratch, or CLIP's image tower as the starting point when its weights are configured."""
+    """A torchvision classifier from scratch, or CLIP's image tower as the starting point when its weights are configured."""
     config = settings.IMAGE_ENCODER_TRAINING
     pretrained = settings.IMAGE_ENCODER["PRETRAINED"]
     precision = image_tower_precision(device=device)
@@ -79,6 +84,7 @@ def image_tower_config(*, device: str) -> ImageTowerConfig:
             precision=precision,
         )
     return ImageTowerConfig(
+        architecture=image_tower_architecture(),
         image_size=config["IMAGE_SIZE"],
         epochs=config["EPOCHS"],
         batch_size=config["BATCH_SIZE"],

@@ -327,8 +327,10 @@ IMAGE_ENCODER = {
     "MODEL": env.str("IMAGE_ENCODER_MODEL", default="ViT-B-32"),
     "PRETRAINED": env.str("IMAGE_ENCODER_PRETRAINED", default="openai"),
 }
-# The image encoder the shop trains (search/image_training.py): resnet18 from scratch at low resolution,
-# or "clip" to fine-tune CLIP's image tower (IMAGE_ENCODER_MODEL / IMAGE_ENCODER_PRETRAINED) the same way.
+# The image encoder the shop trains (search/image_training.py): a torchvision classifier from scratch at low
+# resolution (resnet18; the lighter mobilenet_v3_small and shufflenet_v2_x1_0 train 2-3x faster but found
+# about half as many products on the validation tenth, README), or "clip" to fine-tune CLIP's image tower
+# (IMAGE_ENCODER_MODEL / IMAGE_ENCODER_PRETRAINED) the same way.
 # 64 px for 48 epochs: on a validation tenth of the training products (never the held-out ones), more
 # steps at a lower resolution beat 96 px for 12 epochs on every figure (README, "Training the image encoder").
 IMAGE_ENCODER_TRAINING = {
