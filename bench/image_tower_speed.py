@@ -2,8 +2,8 @@
 
     python bench/image_tower_speed.py [resnet18@64 mobilenet_v3_small@64 shufflenet_v2_x1_0@64 ...] [--threads 2]
 
-One step is what `ml.image_tower.image_tower_epoch` does per batch, less the augmentation: the
-tower's forward pass on a batch of random pictures in channels-last layout, the InfoNCE loss
+One step is `ml.image_tower.image_tower_step`, what `image_tower_epoch` does per batch less the
+augmentation: the tower's forward pass on a batch of random pictures in channels-last layout, the InfoNCE loss
 against random unit text vectors, backward and an AdamW step, in float32. The median of five
 steps after one warm-up. It needs no database. Step time decides how long `make setup` trains
 (48 epochs of 17 batches of 128 on the demo catalog); whether an architecture is good enough is
@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 def step_seconds(*, architecture: str, image_size: int, batch_size: int, steps: int = 6) -> float:
     import torch
 
-    from ml.image_tower import ImageTower, ImageTowerConfig, info_nce_loss
+    from ml.image_tower import ImageTower, ImageTowerConfig, image_tower_step
 
     torch.manual_seed(0)
     tower = ImageTower(ImageTowerConfig(architecture=architecture, image_size=image_size))
@@ -34,10 +34,7 @@ def step_seconds(*, architecture: str, image_size: int, batch_size: int, steps: 
     times = []
     for _ in range(steps):
         started = time.perf_counter()
-        loss = info_nce_loss(image_vectors=tower(pictures), text_vectors=texts, logit_scale=tower.logit_scale)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
+        image_tower_step(tower=tower, optimizer=optimizer, pictures=pictures, text_vectors=texts, mixed=False)
         times.append(time.perf_counter() - started)
     return statistics.median(times[1:])
 

@@ -186,7 +186,7 @@ def image_tower_epoch(
     augment = augmentation_build(tower.config)
     # Channels-last is the layout oneDNN and cuDNN convolve fastest, in float32 and bfloat16 alike.
     tower.to(memory_format=torch.channels_last)
-    device_type, mixed = torch.device(device).type, tower.config.precision == "bfloat16"
+    mixed = tower.config.precision == "bfloat16"
     targets = torch.as_tensor(text_vectors, dtype=torch.float32)
     order = torch.randperm(len(images), generator=generator)
     tower.train()
@@ -197,18 +197,35 @@ def image_tower_epoch(
         if len(index) < 2:
             continue
         batch = torch.stack([augment(images[i]) for i in index.tolist()]).to(device)
-        with torch.autocast(device_type=device_type, dtype=torch.bfloat16, enabled=mixed):
-            image_vectors = tower(batch.contiguous(memory_format=torch.channels_last))
-        loss = info_nce_loss(
-            image_vectors=image_vectors.float(), text_vectors=targets[index].to(device), logit_scale=tower.logit_scale
+        loss = image_tower_step(
+            tower=tower, optimizer=optimizer, pictures=batch, text_vectors=targets[index].to(device), mixed=mixed
         )
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
         if scheduler is not None:
             scheduler.step()
-        total, batches = total + float(loss.detach()), batches + 1
+        total, batches = total + loss, batches + 1
     return total / max(batches, 1)
+
+
+def image_tower_step(
+    *,
+    tower: ImageTower,
+    optimizer: torch.optim.Optimizer,
+    pictures: torch.Tensor,
+    text_vectors: torch.Tensor,
+    mixed: bool,
+) -> float:
+    """One optimiser step on a batch of pictures against their products' text vectors; the loss.
+
+    bench/image_tower_speed.py times this alone, without the augmentation.
+    """
+    device_type = pictures.device.type
+    with torch.autocast(device_type=device_type, dtype=torch.bfloat16, enabled=mixed):
+        image_vectors = tower(pictures.contiguous(memory_format=torch.channels_last))
+    loss = info_nce_loss(image_vectors=image_vectors.float(), text_vectors=text_vectors, logit_scale=tower.logit_scale)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return float(loss.detach())
 
 
 def image_tower_train(
